@@ -32,7 +32,11 @@ export function isExpired(credential: Pick<Credential, 'expiresAt'>, now: number
  * Is `candidate` at least as good as `current`? A refresh must never replace a credential with an
  * empty, already expired or older one (an older expiry means a stale token came back).
  */
-export function isUsableReplacement(candidate: Credential, current: Credential | undefined, now: number): boolean {
+export function isUsableReplacement(
+  candidate: Credential,
+  current: Credential | undefined,
+  now: number,
+): boolean {
   if (candidate.username === '' || candidate.password === '') return false;
   if (isExpired(candidate, now)) return false;
   if (current === undefined || current.expiresAt === null || candidate.expiresAt === null) return true;

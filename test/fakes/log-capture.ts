@@ -39,7 +39,9 @@ export function captureLogs(level = 'trace'): LogCapture {
       const all = text();
       for (const secret of secrets) {
         if (secret !== '' && all.includes(secret)) {
-          throw new Error(`a secret (${secret.length} chars, starting ${secret.slice(0, 3)}…) reached the log`);
+          throw new Error(
+            `a secret (${secret.length} chars, starting ${secret.slice(0, 3)}…) reached the log`,
+          );
         }
       }
     },
