@@ -210,7 +210,8 @@ function dnsHostProblem(host: string, domain: string): string | null {
   if (host === '') return `registry host ${quote(domain)} has no host name`;
   const labels = host.split('.');
   for (const label of labels) {
-    if (label === '') return `registry host ${quote(domain)} has an empty label (leading, trailing or double ".")`;
+    if (label === '')
+      return `registry host ${quote(domain)} has an empty label (leading, trailing or double ".")`;
     const bad = DNS_LABEL_BAD_CHAR.exec(label);
     if (bad) return `registry host ${quote(domain)} contains the invalid character ${quote(bad[0])}`;
     if (label.startsWith('-') || label.endsWith('-')) {
