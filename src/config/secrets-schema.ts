@@ -9,11 +9,15 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 
 /** Go-style duration (`90s`, `1h30m`, `250ms`) or a number of seconds, as milliseconds. */
 export const durationSchema = z
-  .union([z.number().nonnegative(), z.string().regex(DURATION_WHOLE, 'expected a duration like 30s, 5m or 1h')])
+  .union([
+    z.number().nonnegative(),
+    z.string().regex(DURATION_WHOLE, 'expected a duration like 30s, 5m or 1h'),
+  ])
   .transform((value) => {
     if (typeof value === 'number') return value * 1000;
     let ms = 0;
-    for (const match of value.matchAll(DURATION_PART)) ms += Number(match[1]) * (UNIT_MS[match[2] ?? 's'] ?? 0);
+    for (const match of value.matchAll(DURATION_PART))
+      ms += Number(match[1]) * (UNIT_MS[match[2] ?? 's'] ?? 0);
     return ms;
   });
 

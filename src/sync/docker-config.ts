@@ -1,0 +1,71 @@
+import type { Credential } from '../core/credential.ts';
+
+/** One `auths` entry regcred writes: the key the kubelet matches and the credential behind it. */
+export interface AuthEntry {
+  /** The `auths` key (`https://index.docker.io/v1/` for Docker Hub, else host[:port]). */
+  readonly key: string;
+  /** The registry entry (config name) it came from, for annotations and metrics. */
+  readonly registry: string;
+  readonly credential: Credential;
+}
+
+export interface DockerAuth {
+  username?: string;
+  password?: string;
+  auth?: string;
+  [field: string]: unknown;
+}
+
+export interface DockerConfigJson {
+  auths: Record<string, DockerAuth>;
+}
+
+const DOCKER_HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+
+/**
+ * The `auths` key for a registry host. Docker Hub credentials live under the legacy index URL, the
+ * one key every client (kubelet, docker, containerd) resolves for `docker.io` images.
+ */
+export function authsKey(host: string): string {
+  const lower = host.toLowerCase();
+  return DOCKER_HUB_HOSTS.has(lower) ? 'https://index.docker.io/v1/' : lower;
+}
+
+export function toDockerAuth(credential: Pick<Credential, 'username' | 'password'>): DockerAuth {
+  const auth = Buffer.from(`${credential.username}:${credential.password}`, 'utf8').toString('base64');
+  return { username: credential.username, password: credential.password, auth };
+}
+
+/** Parses a `.dockerconfigjson` value (base64 as stored); undefined when it is not a docker config. */
+export function decodeDockerConfig(base64: string | undefined): DockerConfigJson | undefined {
+  if (base64 === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(base64, 'base64').toString('utf8'));
+    if (parsed === null || typeof parsed !== 'object') return undefined;
+    const auths = (parsed as { auths?: unknown }).auths;
+    if (auths === null || typeof auths !== 'object' || Array.isArray(auths)) return undefined;
+    return { ...(parsed as Record<string, unknown>), auths: auths as Record<string, DockerAuth> };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stable serialization (keys sorted) so equal content always produces equal bytes. */
+export function encodeDockerConfig(config: DockerConfigJson): string {
+  return Buffer.from(stableStringify(config), 'utf8').toString('base64');
+}
+
+export function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, item]) => item !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${stableStringify(item)}`).join(',')}}`;
+}
+
+/** Semantic equality of two docker configs (key order and whitespace do not count). */
+export function sameDockerConfig(a: DockerConfigJson | undefined, b: DockerConfigJson | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return stableStringify(a) === stableStringify(b);
+}
