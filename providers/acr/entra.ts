@@ -1,0 +1,304 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import {
+  AuthenticationError,
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  CredentialUnavailableError,
+  ManagedIdentityCredential,
+  type TokenCredential,
+  type TokenCredentialOptions,
+  WorkloadIdentityCredential,
+} from '@azure/identity';
+import { ErrorCode, isRegcredError, RegcredError } from '../../src/core/errors.ts';
+import type { AcrIdentityConfig } from './config.ts';
+
+/** Who regcred authenticates as, in words safe for logs and errors (ids, never secrets). */
+export interface EntraIdentity {
+  /** `workload identity (client id …)`, `managed identity (system-assigned)`, … */
+  readonly label: string;
+  /** Stable key part for `cacheKey`: kind, client/resource id, tenant. */
+  readonly key: string;
+}
+
+export interface EntraToken {
+  readonly token: string;
+  readonly expiresOnTimestamp: number;
+}
+
+/** Gets Entra ID access tokens for one configured identity. */
+export interface EntraTokenSource {
+  readonly identity: EntraIdentity;
+  /**
+   * An access token for `scope`. Throws `RegcredError`: `ERR_CREDENTIAL_AUTH` (Entra rejected the
+   * identity), `ERR_CREDENTIAL_SOURCE` (a secret, file or environment variable is missing),
+   * `ERR_CREDENTIAL_THROTTLED` / `ERR_CREDENTIAL_FETCH` / `ERR_TIMEOUT` (retryable).
+   */
+  getToken(scope: string, signal: AbortSignal): Promise<EntraToken>;
+}
+
+export interface EntraSourceOptions {
+  readonly identity: AcrIdentityConfig;
+  readonly tenantId: string | undefined;
+  readonly authorityHost: string;
+  readonly disableInstanceDiscovery: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly configDir: string;
+  /** Options every credential gets: our transport, no SDK-side retries. */
+  readonly clientOptions: TokenCredentialOptions;
+  readonly registerSecret: (secret: string) => void;
+}
+
+/**
+ * Resolves the configured identity (reading the environment only from `options.env`) into a token
+ * source. Throws `ERR_CREDENTIAL_SOURCE` when a value the identity needs (tenant, client id, token
+ * file) is nowhere to be found.
+ */
+export function createEntraTokenSource(options: EntraSourceOptions): EntraTokenSource {
+  const resolved = resolveIdentity(options);
+  return {
+    identity: resolved.identity,
+    async getToken(scope, signal) {
+      try {
+        const credential = await resolved.credential();
+        const token = await credential.getToken(scope, { abortSignal: signal });
+        if (token === null || token.token === '') {
+          throw new RegcredError(
+            ErrorCode.CredentialInvalid,
+            `Entra ID returned no token for ${resolved.identity.label}`,
+          );
+        }
+        options.registerSecret(token.token);
+        return { token: token.token, expiresOnTimestamp: token.expiresOnTimestamp };
+      } catch (error) {
+        throw entraError(error, resolved.identity);
+      }
+    },
+  };
+}
+
+interface ResolvedIdentity {
+  readonly identity: EntraIdentity;
+  /** The credential to use now (rebuilt when a rotated client secret file changes). */
+  credential(): Promise<TokenCredential>;
+}
+
+function resolveIdentity(options: EntraSourceOptions): ResolvedIdentity {
+  const { identity, env } = options;
+  const common = {
+    ...options.clientOptions,
+    authorityHost: options.authorityHost,
+    disableInstanceDiscovery: options.disableInstanceDiscovery,
+  };
+  const tenantFor = (label: string): string =>
+    required(options.tenantId ?? env.AZURE_TENANT_ID, `${label} needs tenantId (config) or AZURE_TENANT_ID`);
+  switch (identity.type) {
+    case 'workload': {
+      const clientId = required(
+        identity.clientId ?? env.AZURE_CLIENT_ID,
+        'workload identity needs identity.clientId or AZURE_CLIENT_ID',
+      );
+      const tenantId = tenantFor('workload identity');
+      const tokenFilePath = required(
+        identity.tokenFile ?? env.AZURE_FEDERATED_TOKEN_FILE,
+        'workload identity needs identity.tokenFile or AZURE_FEDERATED_TOKEN_FILE',
+      );
+      const credential = new WorkloadIdentityCredential({
+        ...common,
+        tenantId,
+        clientId,
+        tokenFilePath: absolute(tokenFilePath, options.configDir),
+      });
+      return fixed(
+        { label: `workload identity (client id ${clientId})`, key: `workload:${clientId}@${tenantId}` },
+        credential,
+      );
+    }
+    case 'managed': {
+      const id = identity.clientId ?? identity.resourceId;
+      const label =
+        identity.clientId !== undefined
+          ? `managed identity (client id ${identity.clientId})`
+          : identity.resourceId !== undefined
+            ? `managed identity (resource id ${identity.resourceId})`
+            : 'managed identity (system-assigned)';
+      const credential =
+        identity.clientId !== undefined
+          ? new ManagedIdentityCredential({ ...options.clientOptions, clientId: identity.clientId })
+          : identity.resourceId !== undefined
+            ? new ManagedIdentityCredential({ ...options.clientOptions, resourceId: identity.resourceId })
+            : new ManagedIdentityCredential({ ...options.clientOptions });
+      return fixed({ label, key: `managed:${id ?? 'system'}` }, credential);
+    }
+    case 'client-secret': {
+      const tenantId = tenantFor('a client secret identity');
+      const label = `client secret (client id ${identity.clientId})`;
+      const readSecret = async (): Promise<string> => {
+        if (identity.clientSecretEnv !== undefined) {
+          const name = identity.clientSecretEnv;
+          return required(env[name], `environment variable ${name} (client secret) is not set or empty`);
+        }
+        const file = absolute(identity.clientSecretFile ?? '', options.configDir);
+        let text: string;
+        try {
+          text = await readFile(file, 'utf8');
+        } catch (error) {
+          throw new RegcredError(ErrorCode.CredentialSource, `cannot read client secret file ${file}`, {
+            cause: error,
+            details: { file },
+          });
+        }
+        return required(text.trim(), `client secret file ${file} is empty`);
+      };
+      let current: { secret: string; credential: TokenCredential } | undefined;
+      return {
+        identity: { label, key: `secret:${identity.clientId}@${tenantId}` },
+        async credential() {
+          const secret = await readSecret();
+          options.registerSecret(secret);
+          if (current?.secret !== secret) {
+            current = {
+              secret,
+              credential: new ClientSecretCredential(tenantId, identity.clientId, secret, common),
+            };
+          }
+          return current.credential;
+        },
+      };
+    }
+    case 'client-certificate': {
+      const tenantId = tenantFor('a client certificate identity');
+      const certificatePath = absolute(identity.certificateFile, options.configDir);
+      const passwordEnv = identity.certificatePasswordEnv;
+      const certificatePassword =
+        passwordEnv === undefined
+          ? undefined
+          : required(
+              env[passwordEnv],
+              `environment variable ${passwordEnv} (certificate password) is not set`,
+            );
+      if (certificatePassword !== undefined) options.registerSecret(certificatePassword);
+      const credential = new ClientCertificateCredential(
+        tenantId,
+        identity.clientId,
+        certificatePassword === undefined ? { certificatePath } : { certificatePath, certificatePassword },
+        { ...common, sendCertificateChain: identity.sendCertificateChain },
+      );
+      return fixed(
+        {
+          label: `client certificate (client id ${identity.clientId})`,
+          key: `certificate:${identity.clientId}@${tenantId}`,
+        },
+        credential,
+      );
+    }
+    case 'default':
+      return resolveIdentity({ ...options, identity: defaultIdentity(env) });
+  }
+}
+
+/**
+ * The production part of DefaultAzureCredential, decided from `env` up front instead of by trial:
+ * a service principal from AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH, else workload
+ * identity when AZURE_FEDERATED_TOKEN_FILE is set, else managed identity (user-assigned when
+ * AZURE_CLIENT_ID is set). Developer tools (Azure CLI, PowerShell, azd) are left out on purpose.
+ */
+export function defaultIdentity(env: Readonly<Record<string, string | undefined>>): AcrIdentityConfig {
+  const clientId = nonEmpty(env.AZURE_CLIENT_ID);
+  if (clientId && nonEmpty(env.AZURE_TENANT_ID)) {
+    if (nonEmpty(env.AZURE_CLIENT_SECRET)) {
+      return { type: 'client-secret', clientId, clientSecretEnv: 'AZURE_CLIENT_SECRET' };
+    }
+    const certificateFile = nonEmpty(env.AZURE_CLIENT_CERTIFICATE_PATH);
+    if (certificateFile) {
+      return {
+        type: 'client-certificate',
+        clientId,
+        certificateFile,
+        ...(nonEmpty(env.AZURE_CLIENT_CERTIFICATE_PASSWORD)
+          ? { certificatePasswordEnv: 'AZURE_CLIENT_CERTIFICATE_PASSWORD' }
+          : {}),
+        sendCertificateChain: /^(1|true)$/i.test(env.AZURE_CLIENT_SEND_CERTIFICATE_CHAIN ?? ''),
+      };
+    }
+    if (nonEmpty(env.AZURE_FEDERATED_TOKEN_FILE)) return { type: 'workload', clientId };
+  }
+  return clientId ? { type: 'managed', clientId } : { type: 'managed' };
+}
+
+function fixed(identity: EntraIdentity, credential: TokenCredential): ResolvedIdentity {
+  return { identity, credential: async () => credential };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function required(value: string | undefined, message: string): string {
+  const found = nonEmpty(value);
+  if (found === undefined) throw new RegcredError(ErrorCode.CredentialSource, message);
+  return found;
+}
+
+function absolute(path: string, configDir: string): string {
+  return isAbsolute(path) ? path : resolve(configDir, path);
+}
+
+/**
+ * Maps what @azure/identity throws onto regcred codes. The message keeps Entra's error code and
+ * AADSTS number (enough to act on) and drops the description, which can quote request values.
+ */
+export function entraError(error: unknown, identity: EntraIdentity): RegcredError {
+  const inner = findRegcredError(error);
+  if (inner) return inner;
+  if (error instanceof AuthenticationError) {
+    const status = error.statusCode;
+    const code = error.errorResponse?.error ?? 'unknown_error';
+    const aadsts = /AADSTS\d+/.exec(error.errorResponse?.errorDescription ?? '')?.[0];
+    const what = `Entra ID ${aadsts ? `${code} ${aadsts}` : code}`;
+    const details = { identity: identity.label, status, entraError: code, aadsts: aadsts ?? null };
+    if (status === 429) {
+      return new RegcredError(ErrorCode.CredentialThrottled, `${what}: throttled for ${identity.label}`, {
+        details,
+      });
+    }
+    if (status >= 500 || status === 0) {
+      return new RegcredError(ErrorCode.CredentialFetch, `${what} (HTTP ${status}) for ${identity.label}`, {
+        details,
+      });
+    }
+    return new RegcredError(
+      ErrorCode.CredentialAuth,
+      `${what} (HTTP ${status}): Entra ID rejected ${identity.label}`,
+      { details, retryable: false },
+    );
+  }
+  if (error instanceof CredentialUnavailableError) {
+    return new RegcredError(
+      ErrorCode.CredentialSource,
+      `${identity.label} is not available here: ${firstLine(error.message)}`,
+      { details: { identity: identity.label } },
+    );
+  }
+  const message = error instanceof Error ? firstLine(error.message) : 'unknown error';
+  return new RegcredError(
+    ErrorCode.CredentialFetch,
+    `getting an Entra ID token for ${identity.label} failed: ${message}`,
+    {
+      details: { identity: identity.label },
+    },
+  );
+}
+
+function findRegcredError(error: unknown): RegcredError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current !== undefined && current !== null; depth++) {
+    if (isRegcredError(current)) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function firstLine(text: string): string {
+  return (text.split('\n')[0] ?? '').slice(0, 300);
+}
