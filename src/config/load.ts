@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { RegistryEntry } from '../core/credential-source.ts';
 import { parseDuration } from '../core/duration.ts';
@@ -37,17 +38,33 @@ export interface LoadConfigOptions {
   readonly readText?: (path: string) => Promise<string>;
 }
 
-/** `--config`, else `REGCRED_CONFIG`; a ConfigError naming both when neither is set. */
+/** Where regcred looks when neither `--config` nor `REGCRED_CONFIG` is given, in order. */
+export function defaultConfigPaths(env: Readonly<Record<string, string | undefined>>): string[] {
+  const paths: string[] = [];
+  if (env.XDG_CONFIG_HOME) paths.push(join(env.XDG_CONFIG_HOME, 'regcred', 'config.yaml'));
+  if (env.HOME) paths.push(join(env.HOME, '.config', 'regcred', 'config.yaml'));
+  paths.push('/etc/regcred/config.yaml');
+  return paths;
+}
+
+/**
+ * `--config`, else `REGCRED_CONFIG`, else the first default path that exists (the docker credential helper
+ * is started without flags). A ConfigError naming every place looked at when none is found.
+ */
 export function resolveConfigPath(
   flag: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
   cwd: string,
+  exists: (path: string) => boolean = existsSync,
 ): string {
   const chosen = flag ?? env.REGCRED_CONFIG;
-  if (chosen === undefined || chosen === '') {
-    throw new ConfigError([{ path: [], message: 'no config file: pass --config FILE or set REGCRED_CONFIG' }]);
-  }
-  return resolve(cwd, chosen);
+  if (chosen !== undefined && chosen !== '') return resolve(cwd, chosen);
+  const defaults = defaultConfigPaths(env);
+  const found = defaults.find((path) => exists(path));
+  if (found !== undefined) return found;
+  throw new ConfigError([
+    { path: [], message: `no config file: pass --config FILE, set REGCRED_CONFIG, or create one of ${defaults.join(', ')}` },
+  ]);
 }
 
 /**
