@@ -19,6 +19,14 @@ export {
   type RandomLayerSpec,
 } from './oci-image.ts';
 export {
+  type RecordedRequest,
+  type RecordedResponse,
+  type RecordingServer,
+  type Responder,
+  type StartRecordingServerOptions,
+  startRecordingServer,
+} from './recording-server.ts';
+export {
   type RegistryAuthMode,
   type RegistryHandle,
   type RegistryUser,
@@ -39,7 +47,14 @@ export {
   skopeoInspect,
   writeAuthFile,
 } from './skopeo.ts';
-export { createTestCa, issueServerCert, type ServerCert, type TestCa } from './tls.ts';
+export {
+  createServerTls,
+  createTestCa,
+  issueServerCert,
+  type ServerCert,
+  type ServerTlsMaterial,
+  type TestCa,
+} from './tls.ts';
 export {
   parseScope,
   REGISTRY_EXPIRY_LEEWAY_SECONDS,
@@ -47,6 +62,6 @@ export {
   startTokenServer,
   type TokenRequestRecord,
   type TokenServer,
-  type TokenServerTls,
+  type TokenServerBehaviour,
   type TokenServerUser,
 } from './token-server.ts';

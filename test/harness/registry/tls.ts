@@ -110,3 +110,19 @@ export async function issueServerCert(
     keyPem: await readFile(keyPath, 'utf8'),
   };
 }
+
+/** Certificate, key and the CA that signed them: what a loopback https server and its clients need. */
+export interface ServerTlsMaterial {
+  certPem: string;
+  keyPem: string;
+  caPem: string;
+  /** A directory with only `ca.crt`, for skopeo `--*-cert-dir`. */
+  certDir?: string;
+}
+
+/** A fresh CA and a server cert for 127.0.0.1/localhost, in `dir`. */
+export async function createServerTls(dir: string, name: string): Promise<ServerTlsMaterial> {
+  const ca = await createTestCa(join(dir, 'ca'), `regcred test ${name} CA`);
+  const cert = await issueServerCert(ca, join(dir, 'cert'), { name });
+  return { certPem: cert.certPem, keyPem: cert.keyPem, caPem: ca.certPem, certDir: ca.certDir };
+}

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTokenSigner, type JwtAlgorithm, type TokenAccess, type TokenSigner } from './jwt.ts';
-import { createTestCa, issueServerCert } from './tls.ts';
+import { createServerTls, type ServerTlsMaterial } from './tls.ts';
 
 /** How far past `exp` registry 2.8 still accepts a token (distribution `registry/auth/token` Leeway). */
 export const REGISTRY_EXPIRY_LEEWAY_SECONDS = 60;
@@ -16,14 +16,6 @@ export interface TokenServerUser {
   password: string;
   /** Repository name (or '*') → actions this user may get. Absent: every requested action is granted. */
   access?: Record<string, readonly string[]>;
-}
-
-export interface TokenServerTls {
-  certPem: string;
-  keyPem: string;
-  /** The CA that signed certPem, returned to callers so clients can trust it. */
-  caPem: string;
-  certDir?: string;
 }
 
 export interface StartTokenServerOptions {
@@ -39,11 +31,35 @@ export interface StartTokenServerOptions {
   exactExpiry?: boolean;
   algorithm?: JwtAlgorithm;
   /** true: a fresh test CA and cert; or a cert to serve. Absent: plain http. */
-  tls?: boolean | TokenServerTls;
+  tls?: boolean | ServerTlsMaterial;
   /** Requests without credentials get a token with no access (like Docker Hub) instead of 401. */
   allowAnonymous?: boolean;
   /** When set, `POST /token` (OAuth2 form) answers this status, like GCR (404) or ACR (400). */
   postStatus?: number;
+  /** Initial behaviour; change it later with `configure`. */
+  behaviour?: Partial<TokenServerBehaviour>;
+}
+
+/** What the token server does now; every field can be changed while it runs. */
+export interface TokenServerBehaviour {
+  /** `expires_in` of each token (default 300). */
+  tokenTtlSeconds: number;
+  /** See StartTokenServerOptions.exactExpiry. */
+  exactExpiry: boolean;
+  /** Refuse every request with 401, as if the credentials were wrong. */
+  rejectCredentials: boolean;
+  /**
+   * Added to the reported `issued_at` (not to the JWT). A large negative value (e.g. -3600) makes
+   * clients that trust `issued_at` (containers/image, skopeo) treat each token as already expired.
+   */
+  issuedAtOffsetSeconds: number;
+  /** Which token fields the JSON answer carries (default both). */
+  fields: 'both' | 'token' | 'access_token';
+  /** Whether the answer carries `expires_in` / `issued_at` (default true). */
+  includeExpiresIn: boolean;
+  includeIssuedAt: boolean;
+  /** Wait this long before answering (to make concurrent fetches overlap). */
+  delayMs: number;
 }
 
 /** One request the token server saw. */
@@ -74,6 +90,9 @@ export interface TokenServer {
   readonly requests: readonly TokenRequestRecord[];
   /** Tokens issued so far (status 200 answers). */
   issuedCount(): number;
+  /** Current behaviour (a copy). */
+  behaviour(): TokenServerBehaviour;
+  configure(change: Partial<TokenServerBehaviour>): void;
   setTokenTtl(seconds: number, options?: { exactExpiry?: boolean }): void;
   /** While on, every request is refused with 401 as if the credentials were wrong. */
   rejectCredentials(on: boolean): void;
@@ -92,9 +111,17 @@ export async function startTokenServer(options: StartTokenServerOptions): Promis
   const tls = await resolveTls(options.tls, dir);
   const users = new Map(options.users.map((user) => [user.username, user]));
   const requests: TokenRequestRecord[] = [];
-  let ttl = options.tokenTtlSeconds ?? 300;
-  let exactExpiry = options.exactExpiry ?? false;
-  let rejecting = false;
+  const behaviour: TokenServerBehaviour = {
+    tokenTtlSeconds: options.tokenTtlSeconds ?? 300,
+    exactExpiry: options.exactExpiry ?? false,
+    rejectCredentials: false,
+    issuedAtOffsetSeconds: 0,
+    fields: 'both',
+    includeExpiresIn: true,
+    includeIssuedAt: true,
+    delayMs: 0,
+    ...options.behaviour,
+  };
   let issued = 0;
   const failures: { status: number; headers: Record<string, string> }[] = [];
 
@@ -121,6 +148,7 @@ export async function startTokenServer(options: StartTokenServerOptions): Promis
       res.end(JSON.stringify(payload));
     };
 
+    if (behaviour.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
     if (url.pathname !== '/token')
       return answer(404, { errors: [{ code: 'NOT_FOUND', message: 'no such path' }] });
     const failure = failures.shift();
@@ -146,7 +174,7 @@ export async function startTokenServer(options: StartTokenServerOptions): Promis
         },
       );
     if (credentials) record.username = credentials.username;
-    if (rejecting) return unauthorized();
+    if (behaviour.rejectCredentials) return unauthorized();
     let user: TokenServerUser | undefined;
     if (credentials) {
       user = users.get(credentials.username);
@@ -156,7 +184,8 @@ export async function startTokenServer(options: StartTokenServerOptions): Promis
     }
     record.access = user ? grant(user, record.scopes) : [];
     const now = Math.floor(Date.now() / 1000);
-    const shift = exactExpiry ? REGISTRY_EXPIRY_LEEWAY_SECONDS : 0;
+    const ttl = behaviour.tokenTtlSeconds;
+    const shift = behaviour.exactExpiry ? REGISTRY_EXPIRY_LEEWAY_SECONDS : 0;
     const token = signer.sign({
       iss: issuer,
       sub: user?.username ?? '',
@@ -168,12 +197,14 @@ export async function startTokenServer(options: StartTokenServerOptions): Promis
       access: record.access,
     });
     issued += 1;
-    answer(200, {
-      token,
-      access_token: token,
-      expires_in: ttl,
-      issued_at: new Date(now * 1000).toISOString(),
-    });
+    const payload: Record<string, unknown> = {};
+    if (behaviour.fields !== 'access_token') payload.token = token;
+    if (behaviour.fields !== 'token') payload.access_token = token;
+    if (behaviour.includeExpiresIn) payload.expires_in = ttl;
+    if (behaviour.includeIssuedAt) {
+      payload.issued_at = new Date((now + behaviour.issuedAtOffsetSeconds) * 1000).toISOString();
+    }
+    answer(200, payload);
   };
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {
@@ -201,12 +232,16 @@ export async function startTokenServer(options: StartTokenServerOptions): Promis
     caPem: tls?.caPem,
     requests,
     issuedCount: () => issued,
+    behaviour: () => ({ ...behaviour }),
+    configure(change) {
+      Object.assign(behaviour, change);
+    },
     setTokenTtl(seconds, ttlOptions = {}) {
-      ttl = seconds;
-      if (ttlOptions.exactExpiry !== undefined) exactExpiry = ttlOptions.exactExpiry;
+      behaviour.tokenTtlSeconds = seconds;
+      if (ttlOptions.exactExpiry !== undefined) behaviour.exactExpiry = ttlOptions.exactExpiry;
     },
     rejectCredentials(on) {
-      rejecting = on;
+      behaviour.rejectCredentials = on;
     },
     failNext(status, times = 1, headers = {}) {
       for (let i = 0; i < times; i += 1) failures.push({ status, headers });
@@ -269,10 +304,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 async function resolveTls(
   tls: StartTokenServerOptions['tls'],
   dir: string,
-): Promise<TokenServerTls | undefined> {
+): Promise<ServerTlsMaterial | undefined> {
   if (!tls) return undefined;
-  if (tls !== true) return tls;
-  const ca = await createTestCa(join(dir, 'ca'), 'regcred test token CA');
-  const cert = await issueServerCert(ca, join(dir, 'cert'), { name: 'token' });
-  return { certPem: cert.certPem, keyPem: cert.keyPem, caPem: ca.certPem, certDir: ca.certDir };
+  return tls === true ? createServerTls(dir, 'token') : tls;
 }
