@@ -1,0 +1,92 @@
+import { Faults } from './faults.ts';
+import { kubeconfigFor } from './kubeconfig.ts';
+import { startHttpServer } from './server.ts';
+import { MemoryStore } from './store.ts';
+import type { FakeStore, FaultInjector, KubeObject, RecordedRequest } from './types.ts';
+
+export type {
+  FakeStore,
+  FaultInjector,
+  FaultRule,
+  KubeObject,
+  ManagedFieldsEntry,
+  ObjectMeta,
+  RecordedRequest,
+  Verb,
+} from './types.ts';
+
+export interface FakeKubeApiServerOptions {
+  /** Added latency per request (ms) or a function of the request; default 0. */
+  latencyMs?: number | ((req: RecordedRequest) => number);
+  /** Objects present at start (namespaces, secrets, serviceaccounts, leases…). */
+  objects?: KubeObject[];
+  /** How many resourceVersions of history watches can resume from before 410 Gone; default 1000. */
+  historyLimit?: number;
+  /** Bookmark interval for watches with allowWatchBookmarks; default 1000 ms. */
+  bookmarkIntervalMs?: number;
+  /** Auto-create a `default` ServiceAccount in each new namespace, as the real controller does; default true. */
+  defaultServiceAccounts?: boolean;
+  /**
+   * How long a deleted namespace stays Terminating before it and its objects are removed; default 50 ms.
+   * A negative value or Infinity keeps it Terminating until `store.delete('namespaces', …)`.
+   */
+  namespaceDeletionDelayMs?: number;
+  /** Wall clock for creationTimestamp, deletionTimestamp and managedFields times; default `new Date()`. */
+  now?: () => Date;
+}
+
+export interface FakeKubeApiServer {
+  /** http://127.0.0.1:PORT */
+  readonly url: string;
+  /** A kubeconfig for KubeConfig.loadFromString (http with insecure-skip-tls-verify, token auth). */
+  kubeconfigYaml(namespace?: string): string;
+  /** Every request, in arrival order; `status` is filled in when the answer is sent. */
+  readonly requests: RecordedRequest[];
+  resetRequests(): void;
+  /** Direct access: bypasses API checks, faults and latency; bumps resourceVersion; emits watch events. */
+  readonly store: FakeStore;
+  readonly faults: FaultInjector;
+  /** End every open watch stream abruptly (socket destroyed; the client sees an error). */
+  dropWatches(): void;
+  /** Forget history: watches (and list continue tokens) from an older resourceVersion get 410. */
+  compact(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Start an in-process fake Kubernetes API server on 127.0.0.1 with the real semantics regcred relies
+ * on (see README.md). Throws if an initial object has an unknown kind or lacks a name.
+ */
+export async function startFakeKubeApiServer(
+  options: FakeKubeApiServerOptions = {},
+): Promise<FakeKubeApiServer> {
+  const store = new MemoryStore({
+    historyLimit: options.historyLimit ?? 1000,
+    defaultServiceAccounts: options.defaultServiceAccounts ?? true,
+    now: options.now ?? (() => new Date()),
+  });
+  for (const obj of options.objects ?? []) store.put(obj);
+  const faults = new Faults();
+  const requests: RecordedRequest[] = [];
+  const http = await startHttpServer({
+    store,
+    faults,
+    requests,
+    latencyMs: options.latencyMs ?? 0,
+    bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000,
+    namespaceDeletionDelayMs: options.namespaceDeletionDelayMs ?? 50,
+  });
+  return {
+    url: http.url,
+    kubeconfigYaml: (namespace) => kubeconfigFor(http.url, namespace),
+    requests,
+    resetRequests() {
+      requests.length = 0;
+    },
+    store,
+    faults,
+    dropWatches: () => http.dropWatches(),
+    compact: () => store.compact(),
+    close: () => http.close(),
+  };
+}
