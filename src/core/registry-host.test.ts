@@ -7,7 +7,9 @@ const valid: [string, string, string][] = [
   ['host with port', 'registry.example.com:5000', 'registry.example.com:5000'],
   ['upper-case host is lower-cased', 'Registry.Example.COM:5000', 'registry.example.com:5000'],
   ['single-label host with port', 'registry:5000', 'registry:5000'],
-  ['single-label host', 'registry', 'registry'],
+  ['bare word is a Docker Hub image', 'registry', 'docker.io'],
+  ['name with numeric tag reads as host with port', 'redis:7', 'redis:7'],
+  ['localhost upper case', 'LOCALHOST', 'localhost'],
   ['localhost', 'localhost', 'localhost'],
   ['IPv4 with port', '127.0.0.1:5000', '127.0.0.1:5000'],
   ['IPv6 with port', '[::1]:5000', '[::1]:5000'],
@@ -52,6 +54,8 @@ const invalid: [string, string, string][] = [
   ['underscore in host', 'https://my_registry.example.com/', 'invalid character "_"'],
   ['invalid image', 'gcr.io/Project/app', 'repository name must be lowercase'],
   ['invalid image path', 'registry/a..b', 'path component "a..b"'],
+  ['invalid bare image', 'Nginx', 'repository name must be lowercase'],
+  ['empty IPv6 port', '[::1]:', 'the port after ":" is empty'],
 ];
 
 describe('parseRegistryHost', () => {

@@ -24,8 +24,9 @@ const SERVER_PATH = /^\/(?:v[12]\/?)?$/;
  * hands credential helpers) or an image reference (`gcr.io/project/app:1` → `gcr.io`). DNS names are
  * lower-cased, Docker Hub aliases become `docker.io`, ports are kept as given.
  *
- * A bare word without `/` is a host (`registry:5000` is a host with a port, like in-cluster registries);
- * it is read as a Docker Hub image only when it cannot be a host (`nginx:1.25`).
+ * Without `/`, a string is a host when Docker would read it as one (it has a `.` or is `localhost`) or
+ * when it is `name:<digits>` (`registry:5000`, in-cluster registries); otherwise it is a Docker Hub
+ * image (`nginx`, `nginx:1.25` → `docker.io`). So `redis:7` is a host: write `library/redis:7` for the image.
  * @throws RegcredError(ImageReferenceInvalid) saying what is wrong.
  */
 export function parseRegistryHost(input: string): string {
@@ -56,10 +57,8 @@ export function parseRegistryHost(input: string): string {
 
   const slash = text.indexOf('/');
   if (slash < 0) {
-    const problem = registryHostProblem(text);
-    if (problem === null) return normalizeHost(text, text);
-    if (looksLikeHost(text)) throw invalid(text, problem);
-    return registryOfImage(text);
+    if (!looksLikeHost(text)) return registryOfImage(text);
+    return normalizeHost(text, text);
   }
   if (SERVER_PATH.test(text.slice(slash))) return normalizeHost(text, text.slice(0, slash));
   return registryOfImage(text);
@@ -80,10 +79,13 @@ export function sameRegistry(a: string, b: string): boolean {
   }
 }
 
-/** Whether a slash-less string that failed as a host was meant as one (so its host error is the useful one). */
+/**
+ * Whether a string without `/` names a host rather than a Docker Hub image. Docker's own rule (a `.`,
+ * a `:` or `localhost`), except that `name:tag` with a non-numeric tag is an image (`nginx:1.25`).
+ */
 function looksLikeHost(text: string): boolean {
   const colon = text.indexOf(':');
-  if (colon < 0) return text.includes('.') || text.startsWith('[');
+  if (colon < 0) return text.includes('.') || text.startsWith('[') || text.toLowerCase() === 'localhost';
   const host = text.slice(0, colon);
   const after = text.slice(colon + 1);
   return (
