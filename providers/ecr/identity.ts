@@ -1,5 +1,6 @@
 import {
   fromHttp,
+  fromIni,
   fromNodeProviderChain,
   fromTemporaryCredentials,
   fromTokenFile,
@@ -13,7 +14,12 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** The base identity (before any `roleArn`) as found in the config and the environment. */
 export type BaseIdentity =
-  | { readonly kind: 'profile'; readonly profile: string }
+  | {
+      readonly kind: 'profile';
+      readonly profile: string;
+      readonly credentialsFile: string | undefined;
+      readonly configFile: string | undefined;
+    }
   | {
       readonly kind: 'environment-keys';
       readonly accessKeyId: string;
@@ -40,7 +46,11 @@ export type BaseIdentity =
  * credentials (EKS Pod Identity, ECS). Anything else (SSO, process, instance role) is left to the SDK's chain.
  */
 export function resolveBaseIdentity(config: EcrConfig, env: Env): BaseIdentity {
-  if (config.profile !== undefined) return { kind: 'profile', profile: config.profile };
+  const files = {
+    credentialsFile: nonEmpty(env.AWS_SHARED_CREDENTIALS_FILE),
+    configFile: nonEmpty(env.AWS_CONFIG_FILE),
+  };
+  if (config.profile !== undefined) return { kind: 'profile', profile: config.profile, ...files };
   const accessKeyId = nonEmpty(env.AWS_ACCESS_KEY_ID);
   const secretAccessKey = nonEmpty(env.AWS_SECRET_ACCESS_KEY);
   if (accessKeyId !== undefined && secretAccessKey !== undefined) {
@@ -52,7 +62,7 @@ export function resolveBaseIdentity(config: EcrConfig, env: Env): BaseIdentity {
     };
   }
   const profile = nonEmpty(env.AWS_PROFILE);
-  if (profile !== undefined) return { kind: 'profile', profile };
+  if (profile !== undefined) return { kind: 'profile', profile, ...files };
   const roleArn = nonEmpty(env.AWS_ROLE_ARN);
   const tokenFile = nonEmpty(env.AWS_WEB_IDENTITY_TOKEN_FILE);
   if (roleArn !== undefined && tokenFile !== undefined) {
@@ -156,7 +166,13 @@ function buildBaseProvider(
         maxRetries: 0,
       });
     case 'profile':
-      return fromNodeProviderChain({ profile: base.profile, clientConfig });
+      // The shared files only: a named profile is an explicit choice, not one link of the chain.
+      return fromIni({
+        profile: base.profile,
+        ...(base.credentialsFile === undefined ? {} : { filepath: base.credentialsFile }),
+        ...(base.configFile === undefined ? {} : { configFilepath: base.configFile }),
+        clientConfig,
+      });
     case 'default-chain':
       return fromNodeProviderChain({ clientConfig });
   }
