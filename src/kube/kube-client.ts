@@ -1,0 +1,397 @@
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  createConfiguration,
+  type KubeConfig,
+  type Middleware,
+  PatchStrategy,
+  ServerConfiguration,
+  setHeaderOptions,
+  Watch,
+} from '@kubernetes/client-node';
+import type https from 'node:https';
+import { Agent } from 'undici';
+import type { Clock } from '../core/clock.ts';
+import { systemClock } from '../core/clock.ts';
+import { ErrorCode, RegcredError } from '../core/errors.ts';
+import { type KubeCallContext, retryAfterSeconds, statusOf, toKubeError } from './kube-error.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import {
+  toEvent,
+  toLease,
+  toNamespace,
+  toSecret,
+  toServiceAccount,
+  type V1LeaseBody,
+  type V1SecretBody,
+  v1Lease,
+  v1Secret,
+} from './convert.ts';
+import type {
+  LeaseObject,
+  NamespaceObject,
+  ObjectList,
+  SecretObject,
+  ServiceAccountObject,
+  WatchEvent,
+} from './types.ts';
+
+export interface ListOptions {
+  readonly labelSelector?: string;
+  readonly signal?: AbortSignal;
+}
+
+export type WatchableResource = 'namespaces' | 'secrets' | 'serviceaccounts';
+
+export interface WatchOptions {
+  readonly resourceVersion: string;
+  readonly labelSelector?: string;
+  readonly signal: AbortSignal;
+}
+
+/** A core/v1 Event regcred reports (always about one object, never carrying secret data). */
+export interface EventBody {
+  readonly namespace: string;
+  readonly involvedObject: { kind: string; namespace: string; name: string; uid?: string; apiVersion: string };
+  readonly reason: string;
+  readonly message: string;
+  readonly type: 'Normal' | 'Warning';
+  readonly reportingInstance: string;
+  readonly time: Date;
+}
+
+/**
+ * What regcred does with the Kubernetes API: typed, rate limited, with errors as `ERR_KUBE_API`
+ * (details: status, namespace, name). Not-found reads answer `undefined`; every other failure throws.
+ */
+export interface KubeClient {
+  listNamespaces(options?: ListOptions): Promise<ObjectList<NamespaceObject>>;
+  /** All namespaces' Secrets (cluster-wide list), usually with the managed-by selector. */
+  listSecrets(options?: ListOptions): Promise<ObjectList<SecretObject>>;
+  getSecret(namespace: string, name: string, signal?: AbortSignal): Promise<SecretObject | undefined>;
+  createSecret(secret: SecretObject, signal?: AbortSignal): Promise<SecretObject>;
+  /** PUT with `metadata.resourceVersion`: 409 when the Secret changed since it was read. */
+  replaceSecret(secret: SecretObject, signal?: AbortSignal): Promise<SecretObject>;
+  /** Delete with a resourceVersion precondition when given. 404 counts as done. */
+  deleteSecret(namespace: string, name: string, resourceVersion?: string, signal?: AbortSignal): Promise<void>;
+  listServiceAccounts(options?: ListOptions): Promise<ObjectList<ServiceAccountObject>>;
+  getServiceAccount(namespace: string, name: string, signal?: AbortSignal): Promise<ServiceAccountObject | undefined>;
+  /** JSON merge patch (`application/merge-patch+json`). */
+  patchServiceAccount(namespace: string, name: string, patch: object, signal?: AbortSignal): Promise<ServiceAccountObject>;
+  createEvent(event: EventBody, signal?: AbortSignal): Promise<void>;
+  getLease(namespace: string, name: string, signal?: AbortSignal): Promise<LeaseObject | undefined>;
+  createLease(lease: LeaseObject, signal?: AbortSignal): Promise<LeaseObject>;
+  replaceLease(lease: LeaseObject, signal?: AbortSignal): Promise<LeaseObject>;
+  /**
+   * Streams watch events from `resourceVersion` until the server ends the watch (resolves) or it fails
+   * (rejects; status 410 means the version is too old: relist). Bookmarks are delivered as events.
+   */
+  watch<T>(resource: WatchableResource, options: WatchOptions, onEvent: (event: WatchEvent<T>) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface KubeClientOptions {
+  readonly kubeConfig: KubeConfig;
+  /** Client-side budget; default 50 qps, burst 100, 16 in flight. */
+  readonly limiter?: RateLimiter;
+  readonly clock?: Clock;
+  /** Retries of a call answered 429/5xx (Retry-After honoured, up to 10 s). */
+  readonly maxRetries?: number;
+}
+
+const PAGE_SIZE = 500;
+const MAX_RETRY_AFTER_MS = 10_000;
+
+/**
+ * A client for the kubeconfig's current context. Throws `ERR_CONFIG_INVALID` when the kubeconfig has no
+ * current cluster, and whatever the kubeconfig's credential plugin throws.
+ */
+export async function createKubeClient(options: KubeClientOptions): Promise<KubeClient> {
+  const kc = options.kubeConfig;
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new RegcredError(ErrorCode.ConfigInvalid, 'kubeconfig has no current cluster', { retryable: false });
+  // client-node builds a new undici Agent per request for TLS clusters (no keep-alive across calls): share
+  // one pooled agent with the same TLS settings instead. Proxied and plain-http clusters keep the default.
+  let agent: Agent | undefined;
+  if (!cluster.proxyUrl && cluster.server.startsWith('https:')) {
+    const tls: https.RequestOptions = {};
+    await kc.applyToHTTPSOptions(tls);
+    agent = new Agent({
+      connections: 64,
+      keepAliveTimeout: 30_000,
+      connect: {
+        ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+        ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+        ...(tls.key === undefined ? {} : { key: tls.key }),
+        ...(tls.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: tls.rejectUnauthorized }),
+        ...(tls.servername === undefined ? {} : { servername: tls.servername }),
+      },
+    });
+  }
+  return new ClientNodeKubeClient(options, cluster.server, agent);
+}
+
+class ClientNodeKubeClient implements KubeClient {
+  readonly #core: CoreV1Api;
+  readonly #coordination: CoordinationV1Api;
+  readonly #watch: Watch;
+  readonly #limiter: RateLimiter;
+  readonly #clock: Clock;
+  readonly #maxRetries: number;
+  readonly #agent: Agent | undefined;
+
+  constructor(options: KubeClientOptions, server: string, agent: Agent | undefined) {
+    const kc = options.kubeConfig;
+    this.#clock = options.clock ?? systemClock;
+    this.#limiter = options.limiter ?? new RateLimiter({ qps: 50, burst: 100, concurrency: 16, clock: this.#clock });
+    this.#maxRetries = options.maxRetries ?? 3;
+    this.#agent = agent;
+    const middleware: Middleware[] = [];
+    if (agent) {
+      middleware.push({
+        pre: async (context) => {
+          context.setDispatcher(agent);
+          return context;
+        },
+        post: async (response) => response,
+      });
+    }
+    const configuration = createConfiguration({
+      baseServer: new ServerConfiguration(server, {}),
+      authMethods: { default: kc },
+      promiseMiddleware: middleware,
+    });
+    this.#core = new CoreV1Api(configuration);
+    this.#coordination = new CoordinationV1Api(configuration);
+    this.#watch = new Watch(kc);
+  }
+
+  async #call<T>(context: KubeCallContext, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#limiter.run(call, signal);
+      } catch (error) {
+        if (signal?.aborted) throw new RegcredError(ErrorCode.Aborted, `kubernetes ${context.verb} ${context.resource} aborted`);
+        const status = statusOf(error);
+        const retryable = status === undefined || status === 429 || status >= 500;
+        if (!retryable || attempt >= this.#maxRetries) throw toKubeError(error, context);
+        const retryAfter = retryAfterSeconds(error);
+        const delay =
+          retryAfter !== undefined ? Math.min(MAX_RETRY_AFTER_MS, retryAfter * 1000) : 100 * 2 ** attempt * (0.5 + Math.random());
+        await this.#clock.sleep(delay, signal);
+      }
+    }
+  }
+
+  async #read<T>(context: KubeCallContext, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.#call(context, signal, call);
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async #listAll<I, T>(
+    resource: string,
+    options: ListOptions | undefined,
+    page: (cont: string | undefined) => Promise<{ metadata?: { resourceVersion?: string; _continue?: string }; items: I[] }>,
+    convert: (item: I) => T,
+  ): Promise<ObjectList<T>> {
+    const items: T[] = [];
+    let cont: string | undefined;
+    let resourceVersion = '';
+    do {
+      const result = await this.#call({ verb: 'list', resource }, options?.signal, () => page(cont));
+      for (const item of result.items) items.push(convert(item));
+      resourceVersion = result.metadata?.resourceVersion ?? resourceVersion;
+      cont = result.metadata?._continue || undefined;
+    } while (cont !== undefined);
+    return { items, resourceVersion };
+  }
+
+  listNamespaces(options?: ListOptions): Promise<ObjectList<NamespaceObject>> {
+    return this.#listAll(
+      'namespaces',
+      options,
+      (cont) =>
+        this.#core.listNamespace({
+          limit: PAGE_SIZE,
+          ...(cont === undefined ? {} : { _continue: cont }),
+          ...(options?.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
+        }),
+      toNamespace,
+    );
+  }
+
+  listSecrets(options?: ListOptions): Promise<ObjectList<SecretObject>> {
+    return this.#listAll(
+      'secrets',
+      options,
+      (cont) =>
+        this.#core.listSecretForAllNamespaces({
+          limit: PAGE_SIZE,
+          ...(cont === undefined ? {} : { _continue: cont }),
+          ...(options?.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
+        }),
+      toSecret,
+    );
+  }
+
+  listServiceAccounts(options?: ListOptions): Promise<ObjectList<ServiceAccountObject>> {
+    return this.#listAll(
+      'serviceaccounts',
+      options,
+      (cont) =>
+        this.#core.listServiceAccountForAllNamespaces({
+          limit: PAGE_SIZE,
+          ...(cont === undefined ? {} : { _continue: cont }),
+          ...(options?.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
+        }),
+      toServiceAccount,
+    );
+  }
+
+  async getSecret(namespace: string, name: string, signal?: AbortSignal): Promise<SecretObject | undefined> {
+    const found = await this.#read({ verb: 'get', resource: 'secrets', namespace, name }, signal, () =>
+      this.#core.readNamespacedSecret({ namespace, name }),
+    );
+    return found === undefined ? undefined : toSecret(found);
+  }
+
+  async createSecret(secret: SecretObject, signal?: AbortSignal): Promise<SecretObject> {
+    const namespace = secret.metadata.namespace ?? '';
+    const created = await this.#call({ verb: 'create', resource: 'secrets', namespace, name: secret.metadata.name }, signal, () =>
+      this.#core.createNamespacedSecret({ namespace, body: v1Secret(secret) as V1SecretBody }),
+    );
+    return toSecret(created);
+  }
+
+  async replaceSecret(secret: SecretObject, signal?: AbortSignal): Promise<SecretObject> {
+    const namespace = secret.metadata.namespace ?? '';
+    const { name } = secret.metadata;
+    const replaced = await this.#call({ verb: 'update', resource: 'secrets', namespace, name }, signal, () =>
+      this.#core.replaceNamespacedSecret({ namespace, name, body: v1Secret(secret) as V1SecretBody }),
+    );
+    return toSecret(replaced);
+  }
+
+  async deleteSecret(namespace: string, name: string, resourceVersion?: string, signal?: AbortSignal): Promise<void> {
+    await this.#read({ verb: 'delete', resource: 'secrets', namespace, name }, signal, () =>
+      this.#core.deleteNamespacedSecret({
+        namespace,
+        name,
+        ...(resourceVersion === undefined ? {} : { body: { preconditions: { resourceVersion } } }),
+      }),
+    );
+  }
+
+  async getServiceAccount(namespace: string, name: string, signal?: AbortSignal): Promise<ServiceAccountObject | undefined> {
+    const found = await this.#read({ verb: 'get', resource: 'serviceaccounts', namespace, name }, signal, () =>
+      this.#core.readNamespacedServiceAccount({ namespace, name }),
+    );
+    return found === undefined ? undefined : toServiceAccount(found);
+  }
+
+  async patchServiceAccount(namespace: string, name: string, patch: object, signal?: AbortSignal): Promise<ServiceAccountObject> {
+    const patched = await this.#call({ verb: 'patch', resource: 'serviceaccounts', namespace, name }, signal, () =>
+      this.#core.patchNamespacedServiceAccount(
+        { namespace, name, body: patch },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      ),
+    );
+    return toServiceAccount(patched);
+  }
+
+  async createEvent(event: EventBody, signal?: AbortSignal): Promise<void> {
+    await this.#call({ verb: 'create', resource: 'events', namespace: event.namespace }, signal, () =>
+      this.#core.createNamespacedEvent({ namespace: event.namespace, body: toEvent(event) }),
+    );
+  }
+
+  async getLease(namespace: string, name: string, signal?: AbortSignal): Promise<LeaseObject | undefined> {
+    const found = await this.#read({ verb: 'get', resource: 'leases', namespace, name }, signal, () =>
+      this.#coordination.readNamespacedLease({ namespace, name }),
+    );
+    return found === undefined ? undefined : toLease(found);
+  }
+
+  async createLease(lease: LeaseObject, signal?: AbortSignal): Promise<LeaseObject> {
+    const namespace = lease.metadata.namespace ?? '';
+    const created = await this.#call({ verb: 'create', resource: 'leases', namespace, name: lease.metadata.name }, signal, () =>
+      this.#coordination.createNamespacedLease({ namespace, body: v1Lease(lease) as V1LeaseBody }),
+    );
+    return toLease(created);
+  }
+
+  async replaceLease(lease: LeaseObject, signal?: AbortSignal): Promise<LeaseObject> {
+    const namespace = lease.metadata.namespace ?? '';
+    const { name } = lease.metadata;
+    const replaced = await this.#call({ verb: 'update', resource: 'leases', namespace, name }, signal, () =>
+      this.#coordination.replaceNamespacedLease({ namespace, name, body: v1Lease(lease) as V1LeaseBody }),
+    );
+    return toLease(replaced);
+  }
+
+  async watch<T>(
+    resource: WatchableResource,
+    options: WatchOptions,
+    onEvent: (event: WatchEvent<T>) => void,
+  ): Promise<void> {
+    await this.#limiter.token(options.signal);
+    const context = { verb: 'watch', resource };
+    return new Promise<void>((resolve, reject) => {
+      let controller: AbortController | undefined;
+      let settled = false;
+      const finish = (error?: unknown) => {
+        if (settled) return;
+        settled = true;
+        options.signal.removeEventListener('abort', onAbort);
+        controller?.abort();
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const onAbort = () => finish();
+      options.signal.addEventListener('abort', onAbort, { once: true });
+      const query = {
+        allowWatchBookmarks: true,
+        resourceVersion: options.resourceVersion,
+        // Like client-go: end the watch server-side after 5–10 min so connections rebalance.
+        timeoutSeconds: 300 + Math.floor(Math.random() * 300),
+        ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
+      };
+      this.#watch
+        .watch(
+          `/api/v1/${resource}`,
+          query,
+          (type: string, object: unknown) => {
+            if (settled) return;
+            if (type === 'ERROR') {
+              const status = object as { code?: number; reason?: string; message?: string };
+              finish(toKubeError({ code: status.code ?? 500, body: status }, context));
+              return;
+            }
+            if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED' || type === 'BOOKMARK') {
+              onEvent({ type, object: object as T });
+            }
+          },
+          (error: unknown) => {
+            if (error === null || error === undefined || options.signal.aborted) finish();
+            else if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) finish();
+            else finish(toKubeError(error, context));
+          },
+        )
+        .then(
+          (ctl) => {
+            controller = ctl;
+            if (settled) ctl.abort();
+          },
+          (error: unknown) => finish(toKubeError(error, context)),
+        );
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#agent?.close();
+  }
+}
