@@ -1,0 +1,149 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import { Registry } from 'prom-client';
+import type { Dispatcher } from 'undici';
+import type { ProxyConfig } from '../config/proxy-schema.ts';
+import { type Clock, systemClock } from '../core/clock.ts';
+import type { CredentialSource } from '../core/credential-source.ts';
+import { ErrorCode, RegcredError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { SecretScrubber } from '../core/redaction.ts';
+import { createHealthApp } from '../observability/health-app.ts';
+import { ClientAllowList, isLoopbackHost, type ListenAddress, parseListenAddress } from './listen-address.ts';
+import { OciError } from './oci-error.ts';
+import { writeOciError } from './oci-response.ts';
+import { createProxyApp } from './proxy-app.ts';
+import { createProxyMetrics } from './proxy-metrics.ts';
+import { UpstreamAuth } from './upstream-auth.ts';
+import { UpstreamForwarder } from './upstream-forwarder.ts';
+import { UpstreamResolver } from './upstream-resolver.ts';
+
+export interface StartProxyOptions {
+  readonly config: ProxyConfig;
+  readonly credentials: CredentialSource;
+  /** Upstream HTTP: the runtime's shared dispatcher (keep-alive pools per origin, timeouts). */
+  readonly dispatcher: Dispatcher;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  readonly scrubber?: SecretScrubber;
+  /** Prometheus registry for /metrics; a fresh one by default. */
+  readonly registry?: Registry;
+  /** Overrides `config.listen` / `config.metricsListen` (CLI flags). */
+  readonly listen?: string | undefined;
+  readonly metricsListen?: string | undefined;
+}
+
+export interface RunningProxy {
+  /** `http://127.0.0.1:5000` as bound (the real port when 0 was asked for). */
+  readonly url: string;
+  readonly metricsUrl: string | undefined;
+  readonly auth: UpstreamAuth;
+  /** Stops accepting, closes idle connections, cuts active ones after `graceMs`. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts `regcred proxy`: the registry endpoint and, on its own port, /healthz /readyz /metrics.
+ * Throws RegcredError ConfigInvalid when a non-loopback listen address has no client allow-list, and
+ * the listen error (EADDRINUSE, EACCES) when a port cannot be bound.
+ */
+export async function startProxy(options: StartProxyOptions): Promise<RunningProxy> {
+  const { config, logger } = options;
+  const listen = parseListenAddress(options.listen ?? config.listen);
+  const allowList = new ClientAllowList(config.allowedClients);
+  if (!isLoopbackHost(listen.host) && allowList.size === 0) {
+    throw new RegcredError(
+      ErrorCode.ConfigInvalid,
+      `proxy listens on ${listen.host}, which is not loopback: set proxy.allowedClients to the client CIDRs`,
+    );
+  }
+  const registry = options.registry ?? new Registry();
+  const metrics = createProxyMetrics(registry);
+  const auth = new UpstreamAuth({
+    credentials: options.credentials,
+    dispatcher: options.dispatcher,
+    clock: options.clock ?? systemClock,
+    metrics,
+    scrubber: options.scrubber,
+  });
+  const forwarder = new UpstreamForwarder({
+    dispatcher: options.dispatcher,
+    auth,
+    metrics,
+    logger,
+    redirects: config.redirects,
+    maxRedirects: config.maxRedirects,
+  });
+  const resolver = new UpstreamResolver(config.upstreams, options.credentials);
+  const app = createProxyApp({ resolver, forwarder, metrics });
+  const honoListener = getRequestListener(app.fetch);
+  const denied = new OciError(403, 'DENIED', 'this client address is not allowed to use the proxy');
+  const checkClients = allowList.size > 0;
+  const server = createServer(
+    { highWaterMark: config.responseHighWaterMark, keepAliveTimeout: 65_000, requestTimeout: 60_000 },
+    (req: IncomingMessage, res: ServerResponse) => {
+      if (checkClients && !allowList.allows(req.socket.remoteAddress)) {
+        metrics.request('denied', req.method ?? 'GET', 403);
+        writeOciError(res, denied);
+        return;
+      }
+      void honoListener(req, res);
+    },
+  );
+  // An abusive or broken client must never take the process down.
+  server.on('clientError', (_error, socket) => socket.destroy());
+  const url = await listenOn(server, listen);
+
+  let healthServer: Server | undefined;
+  let metricsUrl: string | undefined;
+  const metricsListen = options.metricsListen ?? config.metricsListen;
+  let closing = false;
+  if (metricsListen !== '') {
+    const health = createHealthApp({
+      registry,
+      ready: () => ({ ready: !closing, reason: closing ? 'shutting down' : 'serving' }),
+    });
+    healthServer = createServer(getRequestListener(health.fetch));
+    metricsUrl = await listenOn(healthServer, parseListenAddress(metricsListen, 'metricsListen')).catch(
+      async (error: unknown) => {
+        await closeServer(server, 0);
+        throw error;
+      },
+    );
+  }
+  logger.info({ url, metricsUrl, upstreams: config.upstreams.map((u) => u.alias) }, 'proxy listening');
+  return {
+    url,
+    metricsUrl,
+    auth,
+    async close(graceMs = 5_000) {
+      closing = true;
+      await Promise.all([
+        closeServer(server, graceMs),
+        healthServer ? closeServer(healthServer, 0) : undefined,
+      ]);
+    },
+  };
+}
+
+function listenOn(server: Server, address: ListenAddress): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address.port, address.host, () => {
+      server.off('error', reject);
+      const bound = server.address() as AddressInfo;
+      const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+      resolve(`http://${host}:${bound.port}`);
+    });
+  });
+}
+
+function closeServer(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    if (graceMs === 0) server.closeAllConnections();
+    else setTimeout(() => server.closeAllConnections(), graceMs).unref();
+  });
+}
