@@ -13,7 +13,11 @@ type HttpHeaders = PipelineResponse['headers'];
  * HTTP function (the undici dispatcher with proxy and CA settings, a deadline, a body cap), instead of
  * the SDK's own `https` transport that reads proxy settings from `process.env`.
  */
-export function entraTransport(http: BoundedHttp, what: string): HttpClient {
+export function entraTransport(
+  http: BoundedHttp,
+  what: string,
+  errors: { last?: RegcredError | undefined } = {},
+): HttpClient {
   return {
     async sendRequest(request: PipelineRequest): Promise<PipelineResponse> {
       const method = request.method === 'GET' || request.method === 'POST' ? request.method : undefined;
@@ -33,6 +37,10 @@ export function entraTransport(http: BoundedHttp, what: string): HttpClient {
         ...(typeof body === 'string' ? { body } : {}),
         ...(signal ? { signal } : {}),
         what,
+      }).catch((error: unknown) => {
+        // MSAL reports any transport failure as a bare network_error; keep ours for the real cause.
+        if (error instanceof RegcredError) errors.last = error;
+        throw error;
       });
       return { request, status: answer.status, headers: headersOf(answer.headers), bodyAsText: answer.body };
     },

@@ -47,6 +47,8 @@ export interface EntraSourceOptions {
   /** Options every credential gets: our transport, no SDK-side retries. */
   readonly clientOptions: TokenCredentialOptions;
   readonly registerSecret: (secret: string) => void;
+  /** Where the transport behind `clientOptions.httpClient` leaves its last error (see `entraError`). */
+  readonly transportErrors: { last?: RegcredError | undefined };
 }
 
 /**
@@ -59,6 +61,7 @@ export function createEntraTokenSource(options: EntraSourceOptions): EntraTokenS
   return {
     identity: resolved.identity,
     async getToken(scope, signal) {
+      options.transportErrors.last = undefined;
       try {
         const credential = await resolved.credential();
         const token = await credential.getToken(scope, { abortSignal: signal });
@@ -71,7 +74,11 @@ export function createEntraTokenSource(options: EntraSourceOptions): EntraTokenS
         options.registerSecret(token.token);
         return { token: token.token, expiresOnTimestamp: token.expiresOnTimestamp };
       } catch (error) {
-        throw entraError(error, resolved.identity);
+        const mapped = entraError(error, resolved.identity, options.transportErrors.last);
+        // MSAL remembers a 429/5xx and refuses every request for up to 60 s without asking Entra; regcred
+        // backs off on its own clock, so a retry starts from a fresh client instead.
+        if (mapped.retryable) resolved.discard();
+        throw mapped;
       }
     },
   };
@@ -81,6 +88,8 @@ interface ResolvedIdentity {
   readonly identity: EntraIdentity;
   /** The credential to use now (rebuilt when a rotated client secret file changes). */
   credential(): Promise<TokenCredential>;
+  /** Drops the current credential (and MSAL's state with it); the next call builds a new one. */
+  discard(): void;
 }
 
 function resolveIdentity(options: EntraSourceOptions): ResolvedIdentity {
@@ -103,15 +112,15 @@ function resolveIdentity(options: EntraSourceOptions): ResolvedIdentity {
         identity.tokenFile ?? env.AZURE_FEDERATED_TOKEN_FILE,
         'workload identity needs identity.tokenFile or AZURE_FEDERATED_TOKEN_FILE',
       );
-      const credential = new WorkloadIdentityCredential({
-        ...common,
-        tenantId,
-        clientId,
-        tokenFilePath: absolute(tokenFilePath, options.configDir),
-      });
-      return fixed(
+      return rebuildable(
         { label: `workload identity (client id ${clientId})`, key: `workload:${clientId}@${tenantId}` },
-        credential,
+        () =>
+          new WorkloadIdentityCredential({
+            ...common,
+            tenantId,
+            clientId,
+            tokenFilePath: absolute(tokenFilePath, options.configDir),
+          }),
       );
     }
     case 'managed': {
@@ -122,13 +131,13 @@ function resolveIdentity(options: EntraSourceOptions): ResolvedIdentity {
           : identity.resourceId !== undefined
             ? `managed identity (resource id ${identity.resourceId})`
             : 'managed identity (system-assigned)';
-      const credential =
+      const build = () =>
         identity.clientId !== undefined
           ? new ManagedIdentityCredential({ ...options.clientOptions, clientId: identity.clientId })
           : identity.resourceId !== undefined
             ? new ManagedIdentityCredential({ ...options.clientOptions, resourceId: identity.resourceId })
             : new ManagedIdentityCredential({ ...options.clientOptions });
-      return fixed({ label, key: `managed:${id ?? 'system'}` }, credential);
+      return rebuildable({ label, key: `managed:${id ?? 'system'}` }, build);
     }
     case 'client-secret': {
       const tenantId = tenantFor('a client secret identity');
@@ -164,6 +173,9 @@ function resolveIdentity(options: EntraSourceOptions): ResolvedIdentity {
           }
           return current.credential;
         },
+        discard() {
+          current = undefined;
+        },
       };
     }
     case 'client-certificate': {
@@ -178,18 +190,20 @@ function resolveIdentity(options: EntraSourceOptions): ResolvedIdentity {
               `environment variable ${passwordEnv} (certificate password) is not set`,
             );
       if (certificatePassword !== undefined) options.registerSecret(certificatePassword);
-      const credential = new ClientCertificateCredential(
-        tenantId,
-        identity.clientId,
-        certificatePassword === undefined ? { certificatePath } : { certificatePath, certificatePassword },
-        { ...common, sendCertificateChain: identity.sendCertificateChain },
-      );
-      return fixed(
+      return rebuildable(
         {
           label: `client certificate (client id ${identity.clientId})`,
           key: `certificate:${identity.clientId}@${tenantId}`,
         },
-        credential,
+        () =>
+          new ClientCertificateCredential(
+            tenantId,
+            identity.clientId,
+            certificatePassword === undefined
+              ? { certificatePath }
+              : { certificatePath, certificatePassword },
+            { ...common, sendCertificateChain: identity.sendCertificateChain },
+          ),
       );
     }
     case 'default':
@@ -226,8 +240,18 @@ export function defaultIdentity(env: Readonly<Record<string, string | undefined>
   return clientId ? { type: 'managed', clientId } : { type: 'managed' };
 }
 
-function fixed(identity: EntraIdentity, credential: TokenCredential): ResolvedIdentity {
-  return { identity, credential: async () => credential };
+function rebuildable(identity: EntraIdentity, build: () => TokenCredential): ResolvedIdentity {
+  let current: TokenCredential | undefined;
+  return {
+    identity,
+    credential: async () => {
+      current ??= build();
+      return current;
+    },
+    discard: () => {
+      current = undefined;
+    },
+  };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -244,34 +268,57 @@ function absolute(path: string, configDir: string): string {
   return isAbsolute(path) ? path : resolve(configDir, path);
 }
 
+/** MSAL client/server error codes that mean "this identity is not accepted", not "try again". */
+const AUTH_ERROR_CODES = new Set([
+  'invalid_client',
+  'unauthorized_client',
+  'invalid_grant',
+  'invalid_request',
+  'invalid_scope',
+  'invalid_resource',
+  'access_denied',
+]);
+
 /**
- * Maps what @azure/identity throws onto regcred codes. The message keeps Entra's error code and
- * AADSTS number (enough to act on) and drops the description, which can quote request values.
+ * Maps what @azure/identity (and MSAL beneath it) throws onto regcred codes. The message keeps the
+ * OAuth error code and AADSTS number (enough to act on) and drops the description. `transportError`
+ * is the last error our transport raised: MSAL hides it behind a bare `network_error`.
  */
-export function entraError(error: unknown, identity: EntraIdentity): RegcredError {
+export function entraError(
+  error: unknown,
+  identity: EntraIdentity,
+  transportError?: RegcredError,
+): RegcredError {
   const inner = findRegcredError(error);
   if (inner) return inner;
-  if (error instanceof AuthenticationError) {
-    const status = error.statusCode;
-    const code = error.errorResponse?.error ?? 'unknown_error';
-    const aadsts = /AADSTS\d+/.exec(error.errorResponse?.errorDescription ?? '')?.[0];
-    const what = `Entra ID ${aadsts ? `${code} ${aadsts}` : code}`;
-    const details = { identity: identity.label, status, entraError: code, aadsts: aadsts ?? null };
-    if (status === 429) {
-      return new RegcredError(ErrorCode.CredentialThrottled, `${what}: throttled for ${identity.label}`, {
-        details,
-      });
-    }
-    if (status >= 500 || status === 0) {
-      return new RegcredError(ErrorCode.CredentialFetch, `${what} (HTTP ${status}) for ${identity.label}`, {
-        details,
-      });
-    }
-    return new RegcredError(
-      ErrorCode.CredentialAuth,
-      `${what} (HTTP ${status}): Entra ID rejected ${identity.label}`,
-      { details, retryable: false },
-    );
+  const facts = oauthFacts(error);
+  if (facts.code === 'network_error' && transportError) return transportError;
+  const aadsts = facts.aadsts;
+  const what = `Entra ID ${facts.code ?? 'error'}${aadsts ? ` ${aadsts}` : ''}${facts.status ? ` (HTTP ${facts.status})` : ''}`;
+  const details = {
+    identity: identity.label,
+    status: facts.status ?? null,
+    entraError: facts.code ?? null,
+    aadsts: aadsts ?? null,
+  };
+  if (facts.status === 429) {
+    return new RegcredError(ErrorCode.CredentialThrottled, `${what}: throttled for ${identity.label}`, {
+      details,
+    });
+  }
+  if ((facts.status !== undefined && facts.status >= 500) || facts.code === 'temporarily_unavailable') {
+    return new RegcredError(ErrorCode.CredentialFetch, `${what} for ${identity.label}`, { details });
+  }
+  if (
+    (facts.code !== undefined && AUTH_ERROR_CODES.has(facts.code)) ||
+    facts.status === 400 ||
+    facts.status === 401 ||
+    facts.status === 403
+  ) {
+    return new RegcredError(ErrorCode.CredentialAuth, `${what}: Entra ID rejected ${identity.label}`, {
+      details,
+      retryable: false,
+    });
   }
   if (error instanceof CredentialUnavailableError) {
     return new RegcredError(
@@ -280,14 +327,49 @@ export function entraError(error: unknown, identity: EntraIdentity): RegcredErro
       { details: { identity: identity.label } },
     );
   }
-  const message = error instanceof Error ? firstLine(error.message) : 'unknown error';
+  const message = (error instanceof Error ? firstLine(error.message) : '') || 'no reason given';
   return new RegcredError(
     ErrorCode.CredentialFetch,
     `getting an Entra ID token for ${identity.label} failed: ${message}`,
-    {
-      details: { identity: identity.label },
-    },
+    { details },
   );
+}
+
+interface OAuthFacts {
+  readonly code?: string;
+  readonly status?: number;
+  readonly aadsts?: string;
+}
+
+/** The OAuth error code, HTTP status and AADSTS number, wherever in the cause chain they sit. */
+function oauthFacts(error: unknown): OAuthFacts {
+  let code: string | undefined;
+  let status: number | undefined;
+  let aadsts: string | undefined;
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current !== null && typeof current === 'object'; depth++) {
+    const item = current as {
+      errorCode?: unknown;
+      status?: unknown;
+      statusCode?: unknown;
+      errorMessage?: unknown;
+      errorResponse?: { error?: unknown; errorDescription?: unknown };
+    };
+    if (code === undefined && typeof item.errorResponse?.error === 'string') code = item.errorResponse.error;
+    if (code === undefined && typeof item.errorCode === 'string') code = item.errorCode;
+    const itemStatus = typeof item.status === 'number' ? item.status : item.statusCode;
+    if (status === undefined && typeof itemStatus === 'number' && itemStatus > 0) status = itemStatus;
+    for (const text of [item.errorMessage, item.errorResponse?.errorDescription]) {
+      if (aadsts === undefined && typeof text === 'string') aadsts = /AADSTS\d+/.exec(text)?.[0];
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  if (error instanceof AuthenticationError && status === undefined) status = error.statusCode || undefined;
+  return {
+    ...(code !== undefined && /^[a-z_]{1,60}$/.test(code) ? { code } : {}),
+    ...(status !== undefined ? { status } : {}),
+    ...(aadsts !== undefined ? { aadsts } : {}),
+  };
 }
 
 function findRegcredError(error: unknown): RegcredError | undefined {

@@ -160,8 +160,9 @@ export class AcrProvider implements RegistryProvider {
     const authorityHost = this.#authorityHost(registry);
     let source = this.#sources.get(authorityHost);
     if (source === undefined) {
+      const transportErrors: { last?: RegcredError } = {};
       const clientOptions: TokenCredentialOptions = {
-        httpClient: entraTransport(this.#http, `Entra ID call for ${registry}`),
+        httpClient: entraTransport(this.#http, `Entra ID call for ${registry}`, transportErrors),
         // regcred retries on its own clock, with jitter; the SDK's retries would multiply them.
         retryOptions: { maxRetries: 0 },
       };
@@ -174,6 +175,7 @@ export class AcrProvider implements RegistryProvider {
         configDir: this.#context.configDir,
         clientOptions,
         registerSecret: this.#context.registerSecret,
+        transportErrors,
       });
       this.#sources.set(authorityHost, source);
     }
