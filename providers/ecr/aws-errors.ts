@@ -1,7 +1,7 @@
 import { isRegcredError } from '../../src/core/errors.ts';
 
 /** What an AWS failure means for us: retry it, give up on the identity, or give up on the call. */
-export type AwsFailureKind = 'throttled' | 'transient' | 'timeout' | 'auth' | 'other';
+export type AwsFailureKind = 'throttled' | 'transient' | 'timeout' | 'auth' | 'invalid' | 'other';
 
 export interface AwsFailure {
   readonly kind: AwsFailureKind;
@@ -102,6 +102,8 @@ export function classifyAwsFailure(error: unknown): AwsFailure {
   const causeCode = networkCodeOfCause(error);
   if (causeCode !== undefined) return { ...base, name: causeCode, kind: 'transient' };
   if (status === 401 || status === 403) return { ...base, kind: 'auth' };
+  // A successful status whose body the SDK could not read (malformed JSON, a non-numeric timestamp).
+  if (status !== null && status >= 200 && status < 300) return { ...base, kind: 'invalid' };
   return { ...base, kind: 'other' };
 }
 

@@ -228,6 +228,13 @@ function toRegcredError(error: unknown, ctx: ErrorContext): RegcredError {
       { cause, details },
     );
   }
+  if (failure.kind === 'invalid') {
+    return new RegcredError(
+      ErrorCode.CredentialInvalid,
+      `${prefix}: the GetAuthorizationToken answer for ${identity} could not be read: ${describeFailure(failure)}`,
+      { cause, details },
+    );
+  }
   const after = `after ${ctx.attempts} attempt${ctx.attempts === 1 ? '' : 's'}`;
   if (failure.kind === 'throttled') {
     return new RegcredError(

@@ -47,7 +47,7 @@ afterAll(async () => {
 });
 
 afterEach(() => {
-  fake.calls.length = 0;
+  fake.reset();
 });
 
 const endpoints = () => ({ AWS_ENDPOINT_URL_ECR: fake.url, AWS_ENDPOINT_URL_STS: fake.url });

@@ -52,6 +52,8 @@ export interface FakeAws {
   expiresAt: (now: number) => number | string;
   /** Pod Identity agent: the Authorization value it accepts at `/pod-identity`. */
   podIdentityToken: string;
+  /** Forgets calls and unused faults, and restores the default `expiresAt`. */
+  reset(): void;
   /** Every password, secret access key and session token handed out, for no-secret assertions. */
   issuedSecrets(): string[];
   readonly issuedPasswords: string[];
@@ -62,6 +64,7 @@ const ECR_TARGET = 'AmazonEC2ContainerRegistry_V20150921.';
 const ECR_PUBLIC_TARGET = 'SpencerFrontendService.';
 const JSON_11 = 'application/x-amz-json-1.1';
 const TWELVE_HOURS_S = 12 * 60 * 60;
+const defaultExpiresAt = (now: number) => Math.floor(now / 1000) + TWELVE_HOURS_S + 0.123;
 
 /**
  * A loopback fake of ECR (AWS JSON 1.1), ECR Public and STS (query protocol) that checks SigV4
@@ -295,7 +298,12 @@ export async function startFakeAws(): Promise<FakeAws> {
     },
     fail: (service, ...scripted) => faults.get(service)?.push(...scripted),
     allowRole: (roleArn, trust = {}) => roles.set(roleArn, trust),
-    expiresAt: (now) => Math.floor(now / 1000) + TWELVE_HOURS_S + 0.123,
+    expiresAt: defaultExpiresAt,
+    reset: () => {
+      calls.length = 0;
+      for (const queue of faults.values()) queue.length = 0;
+      fake.expiresAt = defaultExpiresAt;
+    },
     podIdentityToken: `pod-identity-${randomBytes(12).toString('hex')}`,
     issuedSecrets: () => [...secrets, ...passwords],
     issuedPasswords: passwords,
