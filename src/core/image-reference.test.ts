@@ -346,6 +346,29 @@ const valid: [string, ValidCase][] = [
     },
   ],
   [
+    'upper-case tag is allowed',
+    {
+      input: 'nginx:Latest',
+      registry: 'docker.io',
+      repository: 'library/nginx',
+      tag: 'Latest',
+      reference: 'docker.io/library/nginx:Latest',
+      familiar: 'nginx:Latest',
+    },
+  ],
+  [
+    'sha384 digest',
+    {
+      input: `quay.io/a/b@sha384:${'0'.repeat(96)}`,
+      registry: 'quay.io',
+      repository: 'a/b',
+      tag: null,
+      digest: `sha384:${'0'.repeat(96)}`,
+      reference: `quay.io/a/b@sha384:${'0'.repeat(96)}`,
+      familiar: `quay.io/a/b@sha384:${'0'.repeat(96)}`,
+    },
+  ],
+  [
     'ECR host',
     {
       input: '123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:1',
@@ -456,6 +479,12 @@ const invalid: [string, string, string][] = [
   ['IPv6 with embedded IPv4', '[::ffff:1.2.3.4]/app', 'is not an IPv6 address'],
   ['IPv6 junk after bracket', '[::1]x/app', 'only ":port" may follow "]"'],
   ['IPv6 without path', '[::1]:5000', 'must be followed by "/" and a repository path'],
+  ['sha384 wrong length', `nginx@sha384:${SHA}`, 'exactly 96 hexadecimal characters, got 64'],
+  [
+    'colon before a later slash is not a tag',
+    'team/a:1/b',
+    'path component "a:1" contains the invalid character ":"',
+  ],
   ['too long input', `gcr.io/${'a/'.repeat(3000)}`, 'the limit is 4096'],
 ];
 
