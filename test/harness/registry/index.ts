@@ -17,6 +17,7 @@ export {
   type OciBlob,
   type OciImage,
   type RandomLayerSpec,
+  TEST_IMAGE_SPECS,
 } from './oci-image.ts';
 export {
   type RecordedRequest,

@@ -70,6 +70,16 @@ describe('buildOciImage', () => {
     expect(`sha256:${tar.stdout.split(' ')[0]}`).toBe(image.diffIds[0]);
   });
 
+  it('builds once when two callers ask for the same spec at the same time', async () => {
+    const layers: LayerSpec[] = [{ sizeBytes: 200_000, seed: 'race' }];
+    const [a, b] = await Promise.all([
+      buildOciImage({ layers, cacheDir: cacheB }),
+      buildOciImage({ layers, cacheDir: cacheB }),
+    ]);
+    expect(a.dir).toBe(b.dir);
+    expect(a.manifestDigest).toBe(b.manifestDigest);
+  });
+
   it('reuses a cached build', async () => {
     const layers: LayerSpec[] = [{ sizeBytes: 50_000, seed: 'cache' }];
     const first = await buildOciImage({ layers, cacheDir: cacheA });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 
 /** A layer of `sizeBytes` pseudo-random bytes (one file), reproducible from `seed`. */
 export interface RandomLayerSpec {
@@ -13,6 +14,8 @@ export interface RandomLayerSpec {
   seed?: string | number;
   /** Path of the file inside the layer; default `data.bin`. */
   path?: string;
+  /** gzip level 0–9; default 0 (stored blocks: still a valid tar+gzip, built at disk speed). */
+  compressionLevel?: number;
 }
 
 /** A layer holding exactly these files (path → content). */
@@ -59,7 +62,7 @@ export interface OciImage {
   blobPath(digest: string): string;
 }
 
-const BUILDER_VERSION = 1;
+const BUILDER_VERSION = 2;
 const MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
 const CONFIG_MEDIA_TYPE = 'application/vnd.oci.image.config.v1+json';
 const LAYER_MEDIA_TYPE = 'application/vnd.oci.image.layer.v1.tar+gzip';
@@ -128,7 +131,9 @@ async function buildInto(dir: string, layers: readonly LayerSpec[], tag: string)
     await mkdir(root, { recursive: true });
     const names = await writeLayerFiles(root, layer);
     const out = join(scratch, `${index}.tar.gz`);
-    const { digest, size, diffId } = await tarGzip(root, names, out, 'sizeBytes' in layer ? 1 : 6);
+    // Random bytes do not compress: stored deflate blocks keep a 100 MB layer cheap to build.
+    const level = 'sizeBytes' in layer ? (layer.compressionLevel ?? 0) : 6;
+    const { digest, size, diffId } = await tarGzip(root, names, out, level);
     await rename(out, join(blobsDir, digest.slice('sha256:'.length)));
     layerBlobs.push({ digest, size, mediaType: LAYER_MEDIA_TYPE });
     diffIds.push(diffId);
@@ -206,7 +211,7 @@ async function writeRandomFile(path: string, size: number, seed: string): Promis
   await chmod(path, 0o644);
 }
 
-/** tar (reproducible flags) | gzip -n, hashing the tar (diff_id) and the gzip (blob digest) on the way. */
+/** tar (reproducible flags) | gzip, hashing the tar (diff_id) and the gzip (blob digest) on the way. */
 async function tarGzip(
   root: string,
   names: readonly string[],
@@ -231,31 +236,27 @@ async function tarGzip(
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const gzip = spawn('gzip', ['-n', `-${level}`, '-c'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const errors: string[] = [];
   tar.stderr.on('data', (c: Buffer) => errors.push(c.toString()));
-  gzip.stderr.on('data', (c: Buffer) => errors.push(c.toString()));
   const tarHash = createHash('sha256');
   const gzHash = createHash('sha256');
   let size = 0;
-  const exitOf = (child: ReturnType<typeof spawn>) =>
-    new Promise<number | null>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (code) => resolve(code));
-    });
-  const codes = Promise.all([exitOf(tar), exitOf(gzip)]);
-  await Promise.all([
-    pipeline(tar.stdout, tee(tarHash), gzip.stdin),
-    pipeline(
-      gzip.stdout,
-      tee(gzHash, (n) => {
-        size += n;
-      }),
-      createWriteStream(out),
-    ),
-  ]);
-  const [tarCode, gzipCode] = await codes;
-  if (tarCode !== 0 || gzipCode !== 0) throw new Error(`tar|gzip failed in ${root}: ${errors.join('')}`);
+  const exited = new Promise<number | null>((resolve, reject) => {
+    tar.once('error', reject);
+    tar.once('close', (code) => resolve(code));
+  });
+  // zlib's gzip header carries no name and mtime 0, like `gzip -n`.
+  await pipeline(
+    tar.stdout,
+    tee(tarHash),
+    createGzip({ level }),
+    tee(gzHash, (n) => {
+      size += n;
+    }),
+    createWriteStream(out),
+  );
+  const tarCode = await exited;
+  if (tarCode !== 0) throw new Error(`tar failed in ${root}: ${errors.join('')}`);
   return { digest: `sha256:${gzHash.digest('hex')}`, size, diffId: `sha256:${tarHash.digest('hex')}` };
 }
 
@@ -320,7 +321,12 @@ function specKey(layers: readonly LayerSpec[], tag: string): string {
     tag,
     layers: layers.map((layer) =>
       'sizeBytes' in layer
-        ? { size: layer.sizeBytes, seed: String(layer.seed ?? 0), path: layer.path ?? 'data.bin' }
+        ? {
+            size: layer.sizeBytes,
+            seed: String(layer.seed ?? 0),
+            path: layer.path ?? 'data.bin',
+            level: layer.compressionLevel ?? 0,
+          }
         : {
             files: Object.entries(layer.files)
               .sort(([a], [b]) => (a < b ? -1 : 1))
@@ -329,3 +335,20 @@ function specKey(layers: readonly LayerSpec[], tag: string): string {
     ),
   });
 }
+
+/**
+ * Shared specs: tests that use these (rather than their own) hit the same cache entry, so a 100 MB
+ * layer is built once per machine, not once per test file.
+ */
+export const TEST_IMAGE_SPECS = {
+  /** Two small layers (256 KiB random + one text file): fast, for most tests. */
+  small: { layers: [{ sizeBytes: 256 * 1024, seed: 'two-layer-a' }, { files: { 'etc/motd': 'hello\n' } }] },
+  /** Three layers, one of 100 MiB (issue 5: "one layer ≥ 100 MB"). About 3–8 s to build here. */
+  large: {
+    layers: [
+      { sizeBytes: 100 * 1024 * 1024, seed: 'large-100m' },
+      { sizeBytes: 1024 * 1024, seed: 'large-1m' },
+      { files: { 'etc/motd': 'large\n' } },
+    ],
+  },
+} as const satisfies Record<string, BuildOciImageOptions>;

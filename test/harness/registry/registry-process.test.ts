@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuthorization, httpProbe } from './http-probe.ts';
-import { buildOciImage, type OciImage } from './oci-image.ts';
+import { buildOciImage, type OciImage, TEST_IMAGE_SPECS } from './oci-image.ts';
 import { type RegistryHandle, startRegistry } from './registry-process.ts';
 import { dockerReference, pushImage, registryAccess, skopeoCopy } from './skopeo.ts';
 
@@ -21,9 +21,7 @@ describe.each(modes)('registry harness: $name', ({ tls }) => {
     out = await mkdtemp(join(tmpdir(), 'regcred-registry-test-'));
     [registry, image] = await Promise.all([
       startRegistry({ auth: 'htpasswd', tls, users: [{ username: 'alice', password: 's3cret-alice' }] }),
-      buildOciImage({
-        layers: [{ sizeBytes: 256 * 1024, seed: 'two-layer-a' }, { files: { 'etc/motd': 'hello\n' } }],
-      }),
+      buildOciImage(TEST_IMAGE_SPECS.small),
     ]);
     await pushImage(image, registry, 'team/app:1');
   });

@@ -118,6 +118,10 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Regi
       child.stdout?.on('data', append);
       child.stderr?.on('data', append);
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      // A test process that dies without afterAll must not leave a registry behind.
+      const killOnExit = () => child.kill('SIGKILL');
+      process.once('exit', killOnExit);
+      void exited.then(() => process.off('exit', killOnExit));
       const ready = await waitReady(url, ca?.certPem, exited);
       if (!ready) {
         await killChild(child, exited);

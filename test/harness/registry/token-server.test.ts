@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuthorization, httpProbe } from './http-probe.ts';
 import { decodeJwt } from './jwt.ts';
-import { buildOciImage, type OciImage } from './oci-image.ts';
+import { buildOciImage, type OciImage, TEST_IMAGE_SPECS } from './oci-image.ts';
 import { type RegistryHandle, startRegistry } from './registry-process.ts';
 import { dockerReference, pushImage, registryAccess, skopeoCopy } from './skopeo.ts';
 import { parseScope, startTokenServer, type TokenServer } from './token-server.ts';
@@ -27,9 +27,7 @@ describe.each(modes)('token mode against a real registry: $name', ({ tls, algori
     out = await mkdtemp(join(tmpdir(), 'regcred-token-test-'));
     [registry, image] = await Promise.all([
       startRegistry({ auth: 'token', tls, users: [alice, reader], tokenServer: { algorithm } }),
-      buildOciImage({
-        layers: [{ sizeBytes: 256 * 1024, seed: 'two-layer-a' }, { files: { 'etc/motd': 'hello\n' } }],
-      }),
+      buildOciImage(TEST_IMAGE_SPECS.small),
     ]);
     tokens = registry.tokenServer!;
     await pushImage(image, registry, 'team/app:1');
@@ -106,9 +104,7 @@ describe('token expiry against a real registry', () => {
     out = await mkdtemp(join(tmpdir(), 'regcred-token-expiry-'));
     [registry, image] = await Promise.all([
       startRegistry({ auth: 'token', users: [alice] }),
-      buildOciImage({
-        layers: [{ sizeBytes: 256 * 1024, seed: 'two-layer-a' }, { files: { 'etc/motd': 'hello\n' } }],
-      }),
+      buildOciImage(TEST_IMAGE_SPECS.small),
     ]);
     tokens = registry.tokenServer!;
     await pushImage(image, registry, 'team/app:1');
