@@ -7,11 +7,16 @@ export { type CloudRegistry, detectCloudRegistry } from './core/cloud-registry.t
 export type { Credential } from './core/credential.ts';
 export { IDENTITY_TOKEN_USERNAME, isExpired, isUsableReplacement, remainingMs } from './core/credential.ts';
 export type { CredentialRequestOptions, CredentialSource, RegistryEntry } from './core/credential-source.ts';
-export { type DockerAuthEntry, type DockerConfigJson, dockerAuthEntry, dockerConfigJson } from './core/docker-config.ts';
+export {
+  type DockerAuthEntry,
+  type DockerConfigJson,
+  dockerAuthEntry,
+  dockerConfigJson,
+} from './core/docker-config.ts';
 export { formatGoDuration, parseDuration } from './core/duration.ts';
 export {
-  type ConfigIssue,
   ConfigError,
+  type ConfigIssue,
   ErrorCode,
   formatIssues,
   isRegcredError,
@@ -19,18 +24,18 @@ export {
   type RegcredErrorOptions,
 } from './core/errors.ts';
 export {
-  type ImageReference,
-  familiarName,
-  formatReference,
-  parseImageReference,
-} from './core/image-reference.ts';
-export {
   comparePatternSpecificity,
   type HostPattern,
   imagePatternMatches,
   isConcreteHost,
   parseHostPattern,
 } from './core/image-pattern.ts';
+export {
+  familiarName,
+  formatReference,
+  type ImageReference,
+  parseImageReference,
+} from './core/image-reference.ts';
 export {
   type ConfigValidation,
   defineProvider,

@@ -12,7 +12,9 @@ export const staticConfigSchema = z
     passwordFile: z.string().min(1, 'passwordFile must not be empty').optional(),
   })
   .superRefine((value, ctx) => {
-    const sources = (['password', 'passwordEnv', 'passwordFile'] as const).filter((k) => value[k] !== undefined);
+    const sources = (['password', 'passwordEnv', 'passwordFile'] as const).filter(
+      (k) => value[k] !== undefined,
+    );
     if (sources.length !== 1) {
       ctx.addIssue({
         code: 'custom',

@@ -12,7 +12,11 @@ describeProviderContract({
   validConfig: { username: 'robot', passwordFile: 'password' },
   invalidConfigs: [
     { name: 'no password source', raw: { username: 'robot' }, path: ['passwordFile'] },
-    { name: 'two password sources', raw: { username: 'robot', password: 'x', passwordEnv: 'P' }, path: ['passwordEnv'] },
+    {
+      name: 'two password sources',
+      raw: { username: 'robot', password: 'x', passwordEnv: 'P' },
+      path: ['passwordEnv'],
+    },
     { name: 'empty username', raw: { username: '', passwordEnv: 'P' }, path: ['username'] },
   ],
   async setup() {

@@ -14,7 +14,7 @@ let dir = '';
 const dispatcher = new Agent();
 const logs = captureLogs();
 
-function build(raw: Record<string, unknown>, env: Record<string, string> = {}) {
+function build(raw: Record<string, unknown>, env: Record<string, string | undefined> = {}) {
   const validation = staticProvider.validateConfig(raw);
   if (!validation.ok) throw new Error(JSON.stringify(validation.issues));
   const context: ProviderContext = {
@@ -38,13 +38,30 @@ afterAll(async () => {
 
 describe('static provider', () => {
   const sources = [
-    { name: 'inline password', raw: { username: 'robot', password: 'inline-pw-1' }, env: {}, want: 'inline-pw-1' },
-    { name: 'environment variable', raw: { username: 'robot', passwordEnv: 'ROBOT_PW' }, env: { ROBOT_PW: 'env-pw-22' }, want: 'env-pw-22' },
+    {
+      name: 'inline password',
+      raw: { username: 'robot', password: 'inline-pw-1' },
+      env: {},
+      want: 'inline-pw-1',
+    },
+    {
+      name: 'environment variable',
+      raw: { username: 'robot', passwordEnv: 'ROBOT_PW' },
+      env: { ROBOT_PW: 'env-pw-22' },
+      want: 'env-pw-22',
+    },
   ];
   for (const source of sources) {
     it(`reads the password from ${source.name}`, async () => {
-      const credential = await build(source.raw, source.env).getCredential('harbor.example.com', { signal: signal() });
-      expect(credential).toMatchObject({ username: 'robot', password: source.want, expiresAt: null, hosts: ['harbor.example.com'] });
+      const credential = await build(source.raw, source.env).getCredential('harbor.example.com', {
+        signal: signal(),
+      });
+      expect(credential).toMatchObject({
+        username: 'robot',
+        password: source.want,
+        expiresAt: null,
+        hosts: ['harbor.example.com'],
+      });
     });
   }
 
@@ -54,7 +71,9 @@ describe('static provider', () => {
     const provider = build({ username: 'robot', passwordFile: 'rotating' });
     expect((await provider.getCredential('r.example', { signal: signal() })).password).toBe('first-password');
     await writeFile(file, 'second-password-longer\r\n');
-    expect((await provider.getCredential('r.example', { signal: signal() })).password).toBe('second-password-longer');
+    expect((await provider.getCredential('r.example', { signal: signal() })).password).toBe(
+      'second-password-longer',
+    );
   });
 
   const failures = [
@@ -64,20 +83,33 @@ describe('static provider', () => {
       env: {},
       message: /cannot read password file .*does-not-exist: no such file/,
     },
-    { name: 'an unset variable', raw: { username: 'robot', passwordEnv: 'NOPE' }, env: {}, message: /NOPE is not set or empty/ },
-    { name: 'an empty variable', raw: { username: 'robot', passwordEnv: 'EMPTY' }, env: { EMPTY: '' }, message: /EMPTY is not set or empty/ },
+    {
+      name: 'an unset variable',
+      raw: { username: 'robot', passwordEnv: 'NOPE' },
+      env: {},
+      message: /NOPE is not set or empty/,
+    },
+    {
+      name: 'an empty variable',
+      raw: { username: 'robot', passwordEnv: 'EMPTY' },
+      env: { EMPTY: '' },
+      message: /EMPTY is not set or empty/,
+    },
   ];
   for (const failure of failures) {
     it(`fails clearly, with ERR_CREDENTIAL_SOURCE, on ${failure.name}`, async () => {
       const attempt = build(failure.raw, failure.env).getCredential('r.example', { signal: signal() });
-      await expect(attempt).rejects.toMatchObject({ code: ErrorCode.CredentialSource, message: expect.stringMatching(failure.message) });
+      await expect(attempt).rejects.toMatchObject({
+        code: ErrorCode.CredentialSource,
+        message: expect.stringMatching(failure.message),
+      });
     });
   }
 
   it('fails clearly on an empty password file', async () => {
     await writeFile(join(dir, 'empty'), '\n');
-    await expect(build({ username: 'robot', passwordFile: 'empty' }).getCredential('r.example', { signal: signal() })).rejects.toThrow(
-      /password file .*empty is empty/,
-    );
+    await expect(
+      build({ username: 'robot', passwordFile: 'empty' }).getCredential('r.example', { signal: signal() }),
+    ).rejects.toThrow(/password file .*empty is empty/);
   });
 });

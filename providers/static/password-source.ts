@@ -14,7 +14,8 @@ export function passwordSource(
   env: Readonly<Record<string, string | undefined>>,
   configDir: string,
 ): PasswordSource {
-  if (config.passwordFile !== undefined) return new FilePasswordSource(resolve(configDir, config.passwordFile));
+  if (config.passwordFile !== undefined)
+    return new FilePasswordSource(resolve(configDir, config.passwordFile));
   if (config.passwordEnv !== undefined) {
     const name = config.passwordEnv;
     return {
@@ -22,9 +23,13 @@ export function passwordSource(
       read: async () => {
         const value = env[name];
         if (value === undefined || value === '') {
-          throw new RegcredError(ErrorCode.CredentialSource, `environment variable ${name} is not set or empty`, {
-            details: { variable: name },
-          });
+          throw new RegcredError(
+            ErrorCode.CredentialSource,
+            `environment variable ${name} is not set or empty`,
+            {
+              details: { variable: name },
+            },
+          );
         }
         return value;
       },
@@ -55,17 +60,25 @@ class FilePasswordSource implements PasswordSource {
       const info = await stat(this.#path);
       stamp = `${info.ino}:${info.size}:${info.mtimeMs}`;
     } catch (error) {
-      throw new RegcredError(ErrorCode.CredentialSource, `cannot read password file ${this.#path}: ${describeFsError(error)}`, {
-        cause: error,
-        details: { file: this.#path },
-      });
+      throw new RegcredError(
+        ErrorCode.CredentialSource,
+        `cannot read password file ${this.#path}: ${describeFsError(error)}`,
+        {
+          cause: error,
+          details: { file: this.#path },
+        },
+      );
     }
     if (stamp === this.#stamp) return this.#value;
     const text = await readFile(this.#path, 'utf8').catch((error: unknown) => {
-      throw new RegcredError(ErrorCode.CredentialSource, `cannot read password file ${this.#path}: ${describeFsError(error)}`, {
-        cause: error,
-        details: { file: this.#path },
-      });
+      throw new RegcredError(
+        ErrorCode.CredentialSource,
+        `cannot read password file ${this.#path}: ${describeFsError(error)}`,
+        {
+          cause: error,
+          details: { file: this.#path },
+        },
+      );
     });
     const value = text.replace(/\r?\n$/, '');
     if (value === '') {

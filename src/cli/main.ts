@@ -10,7 +10,11 @@ export const EXIT_FAILURE = 1;
 export const EXIT_CONFIG = 2;
 
 /** Runs `regcred` with `args` (without node and script) and maps every failure to a message and an exit code. */
-export async function runCli(args: readonly string[], env: CliEnvironment, providers: ProviderRegistry): Promise<void> {
+export async function runCli(
+  args: readonly string[],
+  env: CliEnvironment,
+  providers: ProviderRegistry,
+): Promise<void> {
   const program = buildProgram(env, providers);
   try {
     await program.parseAsync([...args], { from: 'user' });

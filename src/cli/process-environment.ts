@@ -26,6 +26,11 @@ export function processEnvironment(providers: ProviderRegistry): CliEnvironment 
       if (code > current) process.exitCode = code;
     },
     loadRuntime: (options) =>
-      createRuntime(options, { providers, env: process.env, cwd: process.cwd(), logDestination: process.stderr }),
+      createRuntime(options, {
+        providers,
+        env: process.env,
+        cwd: process.cwd(),
+        logDestination: process.stderr,
+      }),
   };
 }

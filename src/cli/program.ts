@@ -11,9 +11,16 @@ import { VERSION } from './version.ts';
 /** The `regcred` command tree. Commands write to env streams and never exit the process themselves. */
 export function buildProgram(env: CliEnvironment, providers: ProviderRegistry): Command {
   const program = new Command('regcred')
-    .description('Keeps container registry credentials fresh for Kubernetes: ECR, Google, ACR and any registry.')
+    .description(
+      'Keeps container registry credentials fresh for Kubernetes: ECR, Google, ACR and any registry.',
+    )
     .version(VERSION, '-V, --version')
-    .addOption(new Option('-c, --config <file>', 'config file (default: $REGCRED_CONFIG, then ~/.config/regcred/config.yaml, /etc/regcred/config.yaml)'))
+    .addOption(
+      new Option(
+        '-c, --config <file>',
+        'config file (default: $REGCRED_CONFIG, then ~/.config/regcred/config.yaml, /etc/regcred/config.yaml)',
+      ),
+    )
     .addOption(
       new Option('--log-level <level>', 'log level (logs go to stderr as JSON)').choices([
         'trace',

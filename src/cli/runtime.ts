@@ -18,7 +18,10 @@ export interface RuntimeDependencies {
 }
 
 /** Loads the config and builds everything a command needs. Throws ConfigError (exit 2). */
-export async function createRuntime(options: LoadRuntimeOptions, deps: RuntimeDependencies): Promise<Runtime> {
+export async function createRuntime(
+  options: LoadRuntimeOptions,
+  deps: RuntimeDependencies,
+): Promise<Runtime> {
   const configPath = resolveConfigPath(options.configPath, deps.env, deps.cwd);
   const loaded = await loadConfig(configPath, { providers: deps.providers, cwd: deps.cwd });
   const scrubber = new SecretScrubber();
@@ -39,7 +42,10 @@ export async function createRuntime(options: LoadRuntimeOptions, deps: RuntimeDe
       configDir: loaded.dir,
       registerSecret: (secret) => scrubber.add(secret),
     });
-    assertProviderInstance(provider, `provider "${resolved.factory.id}" (registries entry "${resolved.entry.name}")`);
+    assertProviderInstance(
+      provider,
+      `provider "${resolved.factory.id}" (registries entry "${resolved.entry.name}")`,
+    );
     return { entry: resolved.entry, provider, refresh: resolved.refresh, timeoutMs: resolved.timeoutMs };
   });
   const credentials = new RegistrySet(built, {

@@ -20,7 +20,12 @@ export function isPathSpecifier(specifier: string): boolean {
  * names with a slash or the `regcred-provider-` prefix do; a bare word is a built-in id.
  */
 export function looksLikeExternalProvider(value: string): boolean {
-  return isPathSpecifier(value) || value.startsWith('@') || value.includes('/') || value.startsWith('regcred-provider-');
+  return (
+    isPathSpecifier(value) ||
+    value.startsWith('@') ||
+    value.includes('/') ||
+    value.startsWith('regcred-provider-')
+  );
 }
 
 /**
@@ -33,7 +38,9 @@ export async function loadExternalProvider(
   options: { configDir: string; cwd: string; importer?: ModuleImporter },
 ): Promise<ProviderFactory> {
   const importer = options.importer ?? defaultImporter;
-  const origin = isPathSpecifier(specifier) ? `provider module ${specifier}` : `provider package "${specifier}"`;
+  const origin = isPathSpecifier(specifier)
+    ? `provider module ${specifier}`
+    : `provider package "${specifier}"`;
   const module = await importModule(specifier, options, importer, origin);
   const candidate = module.default ?? module.provider;
   if (candidate === undefined) {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import staticProvider from '../../providers/static/index.ts';
 import { ConfigError, formatPath } from '../core/errors.ts';
 import { defineProvider } from '../core/provider.ts';
 import { ProviderRegistry } from '../core/provider-registry.ts';
 import { validateWithZod } from '../core/validate.ts';
-import staticProvider from '../../providers/static/index.ts';
 import { parseConfig, resolveConfigPath } from './load.ts';
 
 const discovering = defineProvider({
@@ -18,7 +18,12 @@ const discovering = defineProvider({
 const providers = () => new ProviderRegistry().register(staticProvider).register(discovering);
 
 async function load(text: string, importer?: (s: string) => Promise<Record<string, unknown>>) {
-  return parseConfig(text, { providers: providers(), cwd: '/tmp', path: '/etc/regcred/config.yaml', ...(importer ? { importer } : {}) });
+  return parseConfig(text, {
+    providers: providers(),
+    cwd: '/tmp',
+    path: '/etc/regcred/config.yaml',
+    ...(importer ? { importer } : {}),
+  });
 }
 
 async function issuesOf(text: string, importer?: (s: string) => Promise<Record<string, unknown>>) {
@@ -44,7 +49,11 @@ describe('loadConfig', () => {
     const loaded = await load(VALID);
     expect(loaded.registries).toHaveLength(1);
     expect(loaded.registries[0]).toMatchObject({
-      entry: { name: 'registry.example.com:5000', providerId: 'static', hosts: ['registry.example.com:5000'] },
+      entry: {
+        name: 'registry.example.com:5000',
+        providerId: 'static',
+        hosts: ['registry.example.com:5000'],
+      },
       timeoutMs: 30_000,
       refresh: { fraction: 0.5, marginMs: 300_000 },
       providerConfig: { username: 'robot', passwordFile: '/var/run/secrets/registry/password' },
@@ -54,13 +63,19 @@ describe('loadConfig', () => {
 
   const invalid: { name: string; text: string; want: (string | RegExp)[] }[] = [
     { name: 'an empty file', text: '', want: [/must be a YAML mapping/] },
-    { name: 'YAML syntax errors, with the line', text: 'registries: [\n  - a: b\n', want: [/YAML syntax error at line \d+/] },
+    {
+      name: 'YAML syntax errors, with the line',
+      text: 'registries: [\n  - a: b\n',
+      want: [/YAML syntax error at line \d+/],
+    },
     { name: 'no registries', text: 'registries: []', want: [/registries: at least one registry is needed/] },
     { name: 'an unknown top-level key', text: `${VALID}\nregistires: []`, want: [/\(root\): .*registires/i] },
     {
       name: 'an unknown provider, listing the known ones',
       text: 'registries:\n  - provider: harbour\n    hosts: [h.example]',
-      want: [/registries\[0\]\.provider: unknown provider "harbour": known providers are "discovering", "static"/],
+      want: [
+        /registries\[0\]\.provider: unknown provider "harbour": known providers are "discovering", "static"/,
+      ],
     },
     {
       name: 'every bad field of a provider entry at once, with paths',
@@ -90,13 +105,18 @@ describe('loadConfig', () => {
     {
       name: 'a secret target naming an unconfigured registry',
       text: `${VALID}secrets:\n  - name: regcred\n    registries: [ghcr.io]\n`,
-      want: [/secrets\[0\]\.registries\[0\]: "ghcr.io" is neither the name nor a host of a configured registry/],
+      want: [
+        /secrets\[0\]\.registries\[0\]: "ghcr.io" is neither the name nor a host of a configured registry/,
+      ],
     },
   ];
   for (const c of invalid) {
     it(`reports ${c.name}`, async () => {
       const issues = await issuesOf(c.text);
-      for (const pattern of c.want) expect(issues.some((i) => (typeof pattern === 'string' ? i.includes(pattern) : pattern.test(i)))).toBe(true);
+      for (const pattern of c.want)
+        expect(
+          issues.some((i) => (typeof pattern === 'string' ? i.includes(pattern) : pattern.test(i))),
+        ).toBe(true);
     });
   }
 
@@ -117,7 +137,10 @@ describe('loadConfig', () => {
     expect(issues.join('\n')).toMatch(
       /registries\[0\]\.provider: provider module \.\/bad\.js does not satisfy the provider contract: "description" must be a string; "validateConfig\(raw\)" must be a function/,
     );
-    const missing = await issuesOf('registries:\n  - provider: regcred-provider-nope\n    hosts: [x.example]\n', importer);
+    const missing = await issuesOf(
+      'registries:\n  - provider: regcred-provider-nope\n    hosts: [x.example]\n',
+      importer,
+    );
     expect(missing.join('\n')).toMatch(/provider package "regcred-provider-nope" is not installed/);
   });
 
@@ -130,9 +153,27 @@ describe('loadConfig', () => {
 });
 
 describe('resolveConfigPath', () => {
-  const cases = [
-    { name: '--config wins', flag: 'a.yaml', env: { REGCRED_CONFIG: '/b.yaml' }, exists: [], want: '/work/a.yaml' },
-    { name: 'then REGCRED_CONFIG', flag: undefined, env: { REGCRED_CONFIG: '/b.yaml' }, exists: [], want: '/b.yaml' },
+  const cases: {
+    name: string;
+    flag: string | undefined;
+    env: Record<string, string>;
+    exists: string[];
+    want: string;
+  }[] = [
+    {
+      name: '--config wins',
+      flag: 'a.yaml',
+      env: { REGCRED_CONFIG: '/b.yaml' },
+      exists: [],
+      want: '/work/a.yaml',
+    },
+    {
+      name: 'then REGCRED_CONFIG',
+      flag: undefined,
+      env: { REGCRED_CONFIG: '/b.yaml' },
+      exists: [],
+      want: '/b.yaml',
+    },
     {
       name: 'then the XDG config home',
       flag: undefined,
@@ -140,7 +181,13 @@ describe('resolveConfigPath', () => {
       exists: ['/x/regcred/config.yaml', '/etc/regcred/config.yaml'],
       want: '/x/regcred/config.yaml',
     },
-    { name: 'then /etc', flag: undefined, env: { HOME: '/h' }, exists: ['/etc/regcred/config.yaml'], want: '/etc/regcred/config.yaml' },
+    {
+      name: 'then /etc',
+      flag: undefined,
+      env: { HOME: '/h' },
+      exists: ['/etc/regcred/config.yaml'],
+      want: '/etc/regcred/config.yaml',
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {

@@ -4,10 +4,10 @@ import { dirname, join, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { RegistryEntry } from '../core/credential-source.ts';
 import { parseDuration } from '../core/duration.ts';
-import { type ConfigIssue, ConfigError, ErrorCode, errorMessage, isRegcredError } from '../core/errors.ts';
+import { ConfigError, type ConfigIssue, ErrorCode, errorMessage, isRegcredError } from '../core/errors.ts';
 import { isConcreteHost, parseHostPattern } from '../core/image-pattern.ts';
 import type { ProviderFactory } from '../core/provider.ts';
-import { unknownProviderMessage, type ProviderRegistry } from '../core/provider-registry.ts';
+import { type ProviderRegistry, unknownProviderMessage } from '../core/provider-registry.ts';
 import type { RefreshPolicy } from '../core/refresh-policy.ts';
 import { zodIssues } from '../core/validate.ts';
 import { loadExternalProvider, looksLikeExternalProvider, type ModuleImporter } from './external-provider.ts';
@@ -63,7 +63,10 @@ export function resolveConfigPath(
   const found = defaults.find((path) => exists(path));
   if (found !== undefined) return found;
   throw new ConfigError([
-    { path: [], message: `no config file: pass --config FILE, set REGCRED_CONFIG, or create one of ${defaults.join(', ')}` },
+    {
+      path: [],
+      message: `no config file: pass --config FILE, set REGCRED_CONFIG, or create one of ${defaults.join(', ')}`,
+    },
   ]);
 }
 
@@ -77,7 +80,9 @@ export async function loadConfig(path: string, options: LoadConfigOptions): Prom
   try {
     text = await readText(path);
   } catch (error) {
-    throw new ConfigError([{ path: [], message: `cannot read ${path}: ${errorMessage(error)}` }], { cause: error });
+    throw new ConfigError([{ path: [], message: `cannot read ${path}: ${errorMessage(error)}` }], {
+      cause: error,
+    });
   }
   return parseConfig(text, { ...options, path });
 }
@@ -114,7 +119,10 @@ export async function parseConfig(
     const name = entryConfig.name ?? hosts[0] ?? `${entryConfig.provider}-${index}`;
     const previous = names.get(name);
     if (previous !== undefined) {
-      issues.push({ path: at('name'), message: `name "${name}" is already used by registries[${previous}]; give each entry its own name` });
+      issues.push({
+        path: at('name'),
+        message: `name "${name}" is already used by registries[${previous}]; give each entry its own name`,
+      });
     }
     names.set(name, index);
     if (factory === undefined) continue;
@@ -122,7 +130,9 @@ export async function parseConfig(
       issues.push({ path: at('hosts'), message: `provider "${factory.id}" needs at least one host` });
     }
     const rest = Object.fromEntries(
-      Object.entries(entryConfig).filter(([key]) => !(COMMON_REGISTRY_KEYS as readonly string[]).includes(key)),
+      Object.entries(entryConfig).filter(
+        ([key]) => !(COMMON_REGISTRY_KEYS as readonly string[]).includes(key),
+      ),
     );
     const validation = factory.validateConfig(rest);
     if (!validation.ok) {
@@ -157,9 +167,12 @@ function parseYaml(text: string, source: string): unknown {
     );
   }
   if (!isMap(document.contents) && !isSeq(document.contents)) {
-    throw new ConfigError([{ path: [], message: 'the config must be a YAML mapping with a "registries" list' }], {
-      source,
-    });
+    throw new ConfigError(
+      [{ path: [], message: 'the config must be a YAML mapping with a "registries" list' }],
+      {
+        source,
+      },
+    );
   }
   return document.toJS();
 }
@@ -182,7 +195,10 @@ async function resolveFactory(
       ...(options.importer ? { importer: options.importer } : {}),
     });
   } catch (error) {
-    if (isRegcredError(error) && (error.code === ErrorCode.ProviderLoad || error.code === ErrorCode.ProviderContract)) {
+    if (
+      isRegcredError(error) &&
+      (error.code === ErrorCode.ProviderLoad || error.code === ErrorCode.ProviderContract)
+    ) {
       report(error.message);
       return undefined;
     }
@@ -200,11 +216,15 @@ function durationField(value: string, path: (string | number)[], issues: ConfigI
 }
 
 /** `secrets[].registries` must name configured registries (by name or concrete host). */
-function checkReferences(config: RegcredConfig, registries: readonly ResolvedRegistry[], issues: ConfigIssue[]): void {
+function checkReferences(
+  config: RegcredConfig,
+  registries: readonly ResolvedRegistry[],
+  issues: ConfigIssue[],
+): void {
   const known = new Set<string>();
   for (const r of registries) {
     known.add(r.entry.name);
-    for (const host of r.entry.hosts) if (isConcreteHost(host)) known.add(host.toLowerCase());
+    for (const host of r.entry.hosts) if (isConcreteHost(host)) known.add(parseHostPattern(host).key);
   }
   const listKnown = () => [...known].map((k) => `"${k}"`).join(', ') || '(none)';
   for (const [i, target] of config.secrets.entries()) {

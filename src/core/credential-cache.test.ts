@@ -38,7 +38,11 @@ describe('refreshAt', () => {
   const cases = [
     { name: 'ECR 12 h token refreshes at half its life', lifetime: 12 * HOUR, want: 6 * HOUR },
     { name: 'Google 1 h token refreshes at 30 min', lifetime: HOUR, want: HOUR / 2 },
-    { name: 'a 8 min token refreshes 5 min before expiry (margin wins)', lifetime: 8 * 60_000, want: 3 * 60_000 },
+    {
+      name: 'a 8 min token refreshes 5 min before expiry (margin wins)',
+      lifetime: 8 * 60_000,
+      want: 3 * 60_000,
+    },
     { name: 'a token with less life than the margin refreshes now', lifetime: 60_000, want: 0 },
     { name: 'a long-lived credential is re-read after the max age', lifetime: null, want: 60_000 },
   ];
@@ -55,7 +59,9 @@ describe('CredentialCache', () => {
     const clock = new FakeClock();
     const cache = new CredentialCache({ clock });
     const source = scripted(clock, [(c) => credential(c, 12 * HOUR)]);
-    const results = await Promise.all(Array.from({ length: 20 }, () => cache.get('k', source.fetcher, options)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => cache.get('k', source.fetcher, options)),
+    );
     expect(source.calls()).toBe(1);
     expect(new Set(results.map((r) => r.password)).size).toBe(1);
   });
@@ -84,12 +90,18 @@ describe('CredentialCache', () => {
     expect(await cache.get('k', source.fetcher, options)).toBe(good);
     expect(stale).toEqual(['k']);
     await clock.advance(HOUR / 2);
-    await expect(cache.get('k', source.fetcher, options)).rejects.toMatchObject({ code: ErrorCode.CredentialFetch });
+    await expect(cache.get('k', source.fetcher, options)).rejects.toMatchObject({
+      code: ErrorCode.CredentialFetch,
+    });
   });
 
   it('backs off after a failure instead of calling the provider on every request', async () => {
     const clock = new FakeClock();
-    const cache = new CredentialCache({ clock, random: () => 0, backoff: { initialMs: 1_000, maxMs: 60_000 } });
+    const cache = new CredentialCache({
+      clock,
+      random: () => 0,
+      backoff: { initialMs: 1_000, maxMs: 60_000 },
+    });
     const source = scripted(clock, [fetchError, fetchError, (c) => credential(c, HOUR)]);
     await expect(cache.get('k', source.fetcher, options)).rejects.toThrow('503');
     await expect(cache.get('k', source.fetcher, options)).rejects.toThrow('503');

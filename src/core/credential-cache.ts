@@ -70,12 +70,15 @@ export class CredentialCache {
   async get(key: string, fetcher: CredentialFetcher, options: CacheGetOptions): Promise<Credential> {
     const entry = this.#entry(key);
     const now = this.#clock.now();
-    const current = entry.credential !== undefined && !isExpired(entry.credential, now) ? entry.credential : undefined;
+    const current =
+      entry.credential !== undefined && !isExpired(entry.credential, now) ? entry.credential : undefined;
     const fresh = current !== undefined && entry.refreshAt !== null && now < entry.refreshAt;
     if (fresh && !options.forceRefresh) return current;
     if (entry.inflight === undefined && now < entry.nextAttemptAt) {
       if (current !== undefined) return current;
-      throw entry.lastError ?? new RegcredError(ErrorCode.CredentialFetch, `credential for ${key} is backing off`);
+      throw (
+        entry.lastError ?? new RegcredError(ErrorCode.CredentialFetch, `credential for ${key} is backing off`)
+      );
     }
     entry.inflight ??= this.#fetch(key, entry, fetcher, options);
     try {
@@ -124,14 +127,23 @@ export class CredentialCache {
     return entry;
   }
 
-  async #fetch(key: string, entry: Entry, fetcher: CredentialFetcher, options: CacheGetOptions): Promise<Credential> {
+  async #fetch(
+    key: string,
+    entry: Entry,
+    fetcher: CredentialFetcher,
+    options: CacheGetOptions,
+  ): Promise<Credential> {
     const timeout = AbortSignal.timeout(options.timeoutMs);
     try {
       const candidate = await fetcher(timeout).catch((error: unknown) => {
         if (timeout.aborted) {
-          throw new RegcredError(ErrorCode.Timeout, `fetching the credential for ${key} took longer than ${options.timeoutMs} ms`, {
-            cause: error,
-          });
+          throw new RegcredError(
+            ErrorCode.Timeout,
+            `fetching the credential for ${key} took longer than ${options.timeoutMs} ms`,
+            {
+              cause: error,
+            },
+          );
         }
         throw error;
       });
@@ -164,7 +176,9 @@ export class CredentialCache {
 
 function asRegcredError(error: unknown, key: string): RegcredError {
   if (error instanceof RegcredError) return error;
-  return new RegcredError(ErrorCode.CredentialFetch, `fetching the credential for ${key} failed`, { cause: error });
+  return new RegcredError(ErrorCode.CredentialFetch, `fetching the credential for ${key} failed`, {
+    cause: error,
+  });
 }
 
 function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
@@ -187,5 +201,7 @@ function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promi
 }
 
 function abortError(signal: AbortSignal): RegcredError {
-  return new RegcredError(ErrorCode.Aborted, 'the credential request was cancelled', { cause: signal.reason });
+  return new RegcredError(ErrorCode.Aborted, 'the credential request was cancelled', {
+    cause: signal.reason,
+  });
 }

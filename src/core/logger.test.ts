@@ -1,26 +1,62 @@
 import { describe, expect, it } from 'vitest';
 import { captureLogs } from '../../test/fakes/log-capture.ts';
-import { RegcredError, ErrorCode } from './errors.ts';
+import { ErrorCode, RegcredError } from './errors.ts';
 import { REDACTED } from './redaction.ts';
 
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZWdjcmVkIn0.c2lnbmF0dXJlLWJ5dGVz';
 const KNOWN = 'registered-secret-value-91';
 
 describe('logger redaction', () => {
-  const cases: { name: string; log: (l: ReturnType<typeof captureLogs>['logger']) => void; secret: string }[] = [
-    { name: 'a password field', log: (l) => l.info({ password: 'hunter2hunter2' }, 'x'), secret: 'hunter2hunter2' },
-    { name: 'a nested credential', log: (l) => l.info({ credential: { username: 'u', password: 'p4ssw0rd-nested' } }, 'x'), secret: 'p4ssw0rd-nested' },
-    { name: 'an Authorization header', log: (l) => l.info({ headers: { authorization: 'Basic dXNlcjpwYXNzd29yZA==' } }, 'req'), secret: 'dXNlcjpwYXNzd29yZA==' },
-    { name: 'a token field', log: (l) => l.debug({ token: 'opaque-token-123456' }, 'x'), secret: 'opaque-token-123456' },
-    { name: 'a registered secret inside the message', log: (l) => l.warn(`failed with ${KNOWN} in it`), secret: KNOWN },
-    { name: 'a registered secret in an unrelated field', log: (l) => l.info({ detail: `x=${KNOWN}` }, 'x'), secret: KNOWN },
+  const cases: {
+    name: string;
+    log: (l: ReturnType<typeof captureLogs>['logger']) => void;
+    secret: string;
+  }[] = [
+    {
+      name: 'a password field',
+      log: (l) => l.info({ password: 'hunter2hunter2' }, 'x'),
+      secret: 'hunter2hunter2',
+    },
+    {
+      name: 'a nested credential',
+      log: (l) => l.info({ credential: { username: 'u', password: 'p4ssw0rd-nested' } }, 'x'),
+      secret: 'p4ssw0rd-nested',
+    },
+    {
+      name: 'an Authorization header',
+      log: (l) => l.info({ headers: { authorization: 'Basic dXNlcjpwYXNzd29yZA==' } }, 'req'),
+      secret: 'dXNlcjpwYXNzd29yZA==',
+    },
+    {
+      name: 'a token field',
+      log: (l) => l.debug({ token: 'opaque-token-123456' }, 'x'),
+      secret: 'opaque-token-123456',
+    },
+    {
+      name: 'a registered secret inside the message',
+      log: (l) => l.warn(`failed with ${KNOWN} in it`),
+      secret: KNOWN,
+    },
+    {
+      name: 'a registered secret in an unrelated field',
+      log: (l) => l.info({ detail: `x=${KNOWN}` }, 'x'),
+      secret: KNOWN,
+    },
     { name: 'a JWT anywhere', log: (l) => l.info({ note: `got ${JWT}` }, `and ${JWT}`), secret: JWT },
-    { name: 'a Google access token', log: (l) => l.info('token ya29.a0AfH6SMBx-secret_part'), secret: 'ya29.a0AfH6SMBx-secret_part' },
+    {
+      name: 'a Google access token',
+      log: (l) => l.info('token ya29.a0AfH6SMBx-secret_part'),
+      secret: 'ya29.a0AfH6SMBx-secret_part',
+    },
     {
       name: 'a secret in an error message and its cause',
       log: (l) =>
         l.error(
-          { err: new RegcredError(ErrorCode.CredentialFetch, `upstream said ${KNOWN}`, { cause: new Error(`inner ${JWT}`) }) },
+          {
+            err: new RegcredError(ErrorCode.CredentialFetch, `upstream said ${KNOWN}`, {
+              cause: new Error(`inner ${JWT}`),
+            }),
+          },
           'fetch failed',
         ),
       secret: KNOWN,
@@ -51,7 +87,12 @@ describe('logger redaction', () => {
       'refreshed',
     );
     const [line] = capture.lines();
-    expect(line).toMatchObject({ registry: '123456789012.dkr.ecr.us-east-1.amazonaws.com', code: 'ERR_CREDENTIAL_AUTH', digest, msg: 'refreshed' });
+    expect(line).toMatchObject({
+      registry: '123456789012.dkr.ecr.us-east-1.amazonaws.com',
+      code: 'ERR_CREDENTIAL_AUTH',
+      digest,
+      msg: 'refreshed',
+    });
   });
 
   it('assertNoSecrets fails when a secret does reach the log', () => {

@@ -17,7 +17,8 @@ export function assertProviderFactory(candidate: unknown, origin: string): Provi
   }
   const record = candidate as Record<string, unknown>;
   if (typeof record.id !== 'string') problems.push('"id" must be a string');
-  else if (!ID_PATTERN.test(record.id)) problems.push(`"id" ${JSON.stringify(record.id)} must match ${ID_PATTERN}`);
+  else if (!ID_PATTERN.test(record.id))
+    problems.push(`"id" ${JSON.stringify(record.id)} must match ${ID_PATTERN}`);
   if (typeof record.description !== 'string') problems.push('"description" must be a string');
   if (typeof record.validateConfig !== 'function') problems.push('"validateConfig(raw)" must be a function');
   if (typeof record.create !== 'function') problems.push('"create(config, context)" must be a function');
@@ -37,18 +38,25 @@ export function assertProviderFactory(candidate: unknown, origin: string): Provi
 export function assertProviderInstance(instance: unknown, origin: string): void {
   const problems: string[] = [];
   if (instance === null || typeof instance !== 'object') {
-    throw new RegcredError(ErrorCode.ProviderContract, `${origin}: create() returned ${describe(instance)}, not a provider`);
+    throw new RegcredError(
+      ErrorCode.ProviderContract,
+      `${origin}: create() returned ${describe(instance)}, not a provider`,
+    );
   }
   const record = instance as Record<string, unknown>;
   if (typeof record.id !== 'string') problems.push('"id" must be a string');
-  if (typeof record.getCredential !== 'function') problems.push('"getCredential(host, {signal})" must be a function');
+  if (typeof record.getCredential !== 'function')
+    problems.push('"getCredential(host, {signal})" must be a function');
   for (const optional of ['cacheKey', 'discoverHosts', 'close']) {
     if (record[optional] !== undefined && typeof record[optional] !== 'function') {
       problems.push(`"${optional}" must be a function when present`);
     }
   }
   if (problems.length > 0) {
-    throw new RegcredError(ErrorCode.ProviderContract, `${origin}: the provider instance ${problems.join('; ')}`);
+    throw new RegcredError(
+      ErrorCode.ProviderContract,
+      `${origin}: the provider instance ${problems.join('; ')}`,
+    );
   }
 }
 
@@ -57,8 +65,10 @@ export function credentialProblems(value: unknown, host: string): string[] {
   if (value === null || typeof value !== 'object') return [`getCredential returned ${describe(value)}`];
   const c = value as Record<string, unknown>;
   const problems: string[] = [];
-  if (typeof c.username !== 'string' || c.username === '') problems.push('"username" must be a non-empty string');
-  if (typeof c.password !== 'string' || c.password === '') problems.push('"password" must be a non-empty string');
+  if (typeof c.username !== 'string' || c.username === '')
+    problems.push('"username" must be a non-empty string');
+  if (typeof c.password !== 'string' || c.password === '')
+    problems.push('"password" must be a non-empty string');
   if (!(c.expiresAt === null || (c.expiresAt instanceof Date && !Number.isNaN(c.expiresAt.getTime())))) {
     problems.push('"expiresAt" must be a valid Date or null');
   }

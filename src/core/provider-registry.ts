@@ -11,7 +11,10 @@ export class ProviderRegistry {
   /** Throws ERR_PROVIDER_DUPLICATE when the id is taken. */
   register(factory: ProviderFactory): this {
     if (this.#factories.has(factory.id)) {
-      throw new RegcredError(ErrorCode.ProviderDuplicate, `a provider with id "${factory.id}" is already registered`);
+      throw new RegcredError(
+        ErrorCode.ProviderDuplicate,
+        `a provider with id "${factory.id}" is already registered`,
+      );
     }
     this.#factories.set(factory.id, factory);
     return this;

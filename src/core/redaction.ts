@@ -37,7 +37,7 @@ export class SecretScrubber {
       if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     }
     for (const shape of SECRET_SHAPES) {
-      out = out.replace(shape, (match, scheme?: string) =>
+      out = out.replace(shape, (_match, scheme?: string) =>
         typeof scheme === 'string' && /^(basic|bearer)$/i.test(scheme) ? `${scheme} ${REDACTED}` : REDACTED,
       );
     }

@@ -21,7 +21,11 @@ export const DEFAULT_REFRESH_POLICY: RefreshPolicy = {
  * policy that is 6 h after the fetch; for a 1 h Google token, 30 min; for a token with less life left than
  * the margin, immediately (it is still served until it really expires).
  */
-export function refreshAt(credential: Pick<Credential, 'expiresAt'>, fetchedAt: number, policy: RefreshPolicy): number {
+export function refreshAt(
+  credential: Pick<Credential, 'expiresAt'>,
+  fetchedAt: number,
+  policy: RefreshPolicy,
+): number {
   if (credential.expiresAt === null) return fetchedAt + policy.longLivedMaxAgeMs;
   const expires = credential.expiresAt.getTime();
   const lifetime = Math.max(0, expires - fetchedAt);

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { Clock } from './clock.ts';
 import type { Credential } from './credential.ts';
-import { CredentialCache, type CacheEntryState } from './credential-cache.ts';
+import { type CacheEntryState, CredentialCache } from './credential-cache.ts';
 import type { CredentialRequestOptions, CredentialSource, RegistryEntry } from './credential-source.ts';
 import { ErrorCode, RegcredError } from './errors.ts';
-import { imagePatternMatches, isConcreteHost } from './image-pattern.ts';
+import { imagePatternMatches, isConcreteHost, parseHostPattern } from './image-pattern.ts';
 import type { RegistryProvider } from './provider.ts';
 import { credentialProblems } from './provider-contract.ts';
 import type { RefreshPolicy } from './refresh-policy.ts';
@@ -65,7 +65,11 @@ export class RegistrySet implements CredentialSource {
   async getCredential(hostOrImage: string, options: CredentialRequestOptions = {}): Promise<Credential> {
     const host = hostOf(hostOrImage);
     let built = this.#find(hostOrImage);
-    if (built === undefined && this.#built.some((b) => b.provider.discoverHosts) && this.#discovery === undefined) {
+    if (
+      built === undefined &&
+      this.#built.some((b) => b.provider.discoverHosts) &&
+      this.#discovery === undefined
+    ) {
       // First request for an unknown host: let discovering providers say which hosts they serve.
       this.#discovery = this.listHosts(options).catch((error: unknown) => {
         this.#logger.warn({ err: error }, 'host discovery failed');
@@ -89,14 +93,18 @@ export class RegistrySet implements CredentialSource {
       forceRefresh: options.forceRefresh,
     });
     // One identity serves every host with its cache key, even when the provider listed only the first.
-    return credential.hosts.includes(host) ? credential : { ...credential, hosts: [...credential.hosts, host] };
+    return credential.hosts.includes(host)
+      ? credential
+      : { ...credential, hosts: [...credential.hosts, host] };
   }
 
-  async listHosts(options: CredentialRequestOptions = {}): Promise<{ entry: RegistryEntry; hosts: string[] }[]> {
+  async listHosts(
+    options: CredentialRequestOptions = {},
+  ): Promise<{ entry: RegistryEntry; hosts: string[] }[]> {
     const signal = options.signal ?? new AbortController().signal;
     return Promise.all(
       this.#built.map(async (built) => {
-        const hosts = built.entry.hosts.filter(isConcreteHost).map((h) => h.toLowerCase());
+        const hosts = built.entry.hosts.filter(isConcreteHost).map((h) => parseHostPattern(h).key);
         if (built.provider.discoverHosts) {
           for (const found of await built.provider.discoverHosts({ signal })) {
             const lower = found.toLowerCase();

@@ -27,7 +27,9 @@ let binDir = '';
 
 beforeAll(async () => {
   registry = await startRegistry({ auth: 'htpasswd', users: [{ username: 'robot', password: PASSWORD }] });
-  image = await buildOciImage({ layers: [{ sizeBytes: 256 * 1024, seed: 'helper' }, { files: { 'etc/motd': 'hi\n' } }] });
+  image = await buildOciImage({
+    layers: [{ sizeBytes: 256 * 1024, seed: 'helper' }, { files: { 'etc/motd': 'hi\n' } }],
+  });
   await pushImage(image, registry, 'team/app:1');
   dir = await mkdtemp(join(tmpdir(), 'regcred-helper-'));
   binDir = join(dir, 'bin');
@@ -70,7 +72,9 @@ function runHelper(action: string, stdin: string, config: string) {
 }
 
 async function pullWithHelper(config: string) {
-  const authFile = await writeAuthFile(join(dir, `auth-${Date.now()}.json`), { credHelpers: { [registry.host]: 'regcred' } });
+  const authFile = await writeAuthFile(join(dir, `auth-${Date.now()}.json`), {
+    credHelpers: { [registry.host]: 'regcred' },
+  });
   return skopeoCopy({
     src: dockerReference(registry, 'team/app:1'),
     dest: `dir:${await mkdtemp(join(dir, 'out-'))}`,
@@ -97,15 +101,34 @@ describe('docker-credential-regcred with skopeo and a real registry', () => {
   it('answers get with the protocol JSON on stdout and nothing else', async () => {
     const result = await runHelper('get', `${registry.host}\n`, await writeConfig('get.yaml', 'pw'));
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ ServerURL: registry.host, Username: 'robot', Secret: PASSWORD });
+    expect(JSON.parse(result.stdout)).toEqual({
+      ServerURL: registry.host,
+      Username: 'robot',
+      Secret: PASSWORD,
+    });
     expect(result.stderr).not.toContain(PASSWORD);
   });
 
   const refusals = [
-    { name: 'get for an unconfigured registry', action: 'get', stdin: 'ghcr.io', stdout: `${NOT_FOUND_MESSAGE}\n` },
-    { name: 'store', action: 'store', stdin: '{"ServerURL":"x","Username":"u","Secret":"s"}', stdout: /regcred does not store credentials/ },
+    {
+      name: 'get for an unconfigured registry',
+      action: 'get',
+      stdin: 'ghcr.io',
+      stdout: `${NOT_FOUND_MESSAGE}\n`,
+    },
+    {
+      name: 'store',
+      action: 'store',
+      stdin: '{"ServerURL":"x","Username":"u","Secret":"s"}',
+      stdout: /regcred does not store credentials/,
+    },
     { name: 'erase', action: 'erase', stdin: 'x', stdout: /regcred does not erase credentials/ },
-    { name: 'an unknown action', action: 'frobnicate', stdin: '', stdout: /unknown credential helper action "frobnicate"/ },
+    {
+      name: 'an unknown action',
+      action: 'frobnicate',
+      stdin: '',
+      stdout: /unknown credential helper action "frobnicate"/,
+    },
   ];
   for (const c of refusals) {
     it(`refuses ${c.name} on stdout with exit 1`, async () => {
@@ -127,7 +150,10 @@ describe('docker-credential-regcred with skopeo and a real registry', () => {
 
   it('reports a broken config on stdout with exit 1, never a secret', async () => {
     const broken = join(dir, 'broken.yaml');
-    await writeFile(broken, `registries:\n  - provider: static\n    hosts: ["${registry.host}"]\n    username: robot\n    password: ${PASSWORD}\n    passwordFile: pw\n`);
+    await writeFile(
+      broken,
+      `registries:\n  - provider: static\n    hosts: ["${registry.host}"]\n    username: robot\n    password: ${PASSWORD}\n    passwordFile: pw\n`,
+    );
     const result = await runHelper('get', registry.host, broken);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/invalid configuration/);

@@ -56,14 +56,18 @@ export function testCli(options: {
       return runtime;
     },
   };
-  return { env, stdout: () => out, stderr: () => err, exitCode: () => code, runtimes, abort: () => shutdown.abort() };
+  return {
+    env,
+    stdout: () => out,
+    stderr: () => err,
+    exitCode: () => code,
+    runtimes,
+    abort: () => shutdown.abort(),
+  };
 }
 
 /** Runs `regcred ARGS` in-process and returns the test CLI for assertions. */
-export async function runTestCli(
-  args: string[],
-  options: Parameters<typeof testCli>[0],
-): Promise<TestCli> {
+export async function runTestCli(args: string[], options: Parameters<typeof testCli>[0]): Promise<TestCli> {
   const cli = testCli(options);
   await runCli(args, cli.env, options.providers);
   return cli;

@@ -10,7 +10,8 @@ export function registerCheckConfigCommand(program: Command, env: CliEnvironment
       const runtime = await env.loadRuntime({ configPath: globals.config, logLevel: globals.logLevel });
       try {
         const lines = runtime.credentials.registries.map(
-          (r) => `  ${r.name} (${r.providerId}): ${r.hosts.length > 0 ? r.hosts.join(', ') : '(hosts discovered at run time)'}`,
+          (r) =>
+            `  ${r.name} (${r.providerId}): ${r.hosts.length > 0 ? r.hosts.join(', ') : '(hosts discovered at run time)'}`,
         );
         env.stdout.write(`${runtime.configPath} is valid\nregistries:\n${lines.join('\n')}\n`);
       } finally {

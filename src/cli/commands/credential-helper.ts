@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { errorMessage, isRegcredError, ErrorCode } from '../../core/errors.ts';
+import { ErrorCode, errorMessage, isRegcredError } from '../../core/errors.ts';
 import { parseRegistryHost } from '../../core/registry-host.ts';
 import type { CliEnvironment } from '../cli-environment.ts';
 import { readAll } from '../read-all.ts';
@@ -88,9 +88,14 @@ async function perform(
         for (const { hosts } of await runtime.credentials.listHosts({ signal: env.shutdownSignal })) {
           for (const host of hosts) {
             try {
-              listing[host] = (await runtime.credentials.getCredential(host, { signal: env.shutdownSignal })).username;
+              listing[host] = (
+                await runtime.credentials.getCredential(host, { signal: env.shutdownSignal })
+              ).username;
             } catch (error) {
-              runtime.logger.warn({ registry: host, err: error }, 'leaving a registry out of the list: no credential');
+              runtime.logger.warn(
+                { registry: host, err: error },
+                'leaving a registry out of the list: no credential',
+              );
             }
           }
         }

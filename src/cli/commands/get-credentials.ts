@@ -18,7 +18,9 @@ export function registerGetCredentialsCommand(program: Command, env: CliEnvironm
     .description('print the credential for a registry (or an image) from the configured providers')
     .argument('<registry-or-image>', 'registry host[:port], server URL, or image reference')
     .addOption(
-      new Option('-o, --output <format>', 'output format').choices(['json', 'password', 'dockerconfigjson']).default('json'),
+      new Option('-o, --output <format>', 'output format')
+        .choices(['json', 'password', 'dockerconfigjson'])
+        .default('json'),
     )
     .action(async (input: string, flags: { output: string }, command: Command) => {
       const { host, subject } = credentialSubject(input);
