@@ -1,3 +1,4 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { Agent, type Dispatcher } from 'undici';
 import type { ProviderContext } from '../../src/core/provider.ts';
 import { FakeClock } from '../../test/fakes/clock.ts';
@@ -80,4 +81,29 @@ export async function settle<T>(promise: Promise<T>, clock: FakeClock, stepMs = 
     if (!done) await clock.advance(stepMs);
   }
   return outcome;
+}
+
+/** A service-account key like the ones `gcloud iam service-accounts keys create` writes, with a real RSA key. */
+export function makeServiceAccountKey(email = 'puller@demo-project.iam.gserviceaccount.com'): {
+  json: string;
+  publicKey: KeyObject;
+  privateKeyPem: string;
+} {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const json = JSON.stringify(
+    {
+      type: 'service_account',
+      project_id: 'demo-project',
+      private_key_id: 'a1b2c3d4e5f6',
+      private_key: privateKeyPem,
+      client_email: email,
+      client_id: '123456789012345678901',
+      auth_uri: 'https://accounts.google.com/o/oauth2/auth',
+      token_uri: 'https://oauth2.googleapis.com/token',
+    },
+    null,
+    2,
+  );
+  return { json, publicKey, privateKeyPem };
 }

@@ -15,6 +15,10 @@ export interface FakeGoogleApisOptions {
   readonly serviceAccounts?: ReadonlyMap<string, KeyObject>;
   /** Subject tokens STS accepts (workload identity federation). */
   readonly subjectTokens?: readonly string[];
+  /** Refresh tokens of `authorized_user` credentials the OAuth2 endpoint accepts. */
+  readonly refreshTokens?: readonly string[];
+  /** Bearer tokens from elsewhere (a fake metadata server) IAM Credentials accepts too. */
+  readonly trustToken?: (token: string) => boolean;
   /** Service accounts callers may impersonate. */
   readonly impersonable?: readonly string[];
   readonly now?: () => number;
@@ -36,7 +40,8 @@ export interface FakeGoogleApis {
 
 /**
  * Google's token endpoints on loopback:
- * - `POST /token`: OAuth2 JWT-bearer grant (service-account keys), checks the RS256 signature;
+ * - `POST /token`: OAuth2 JWT-bearer grant (service-account keys), checks the RS256 signature; and the
+ *   refresh-token grant (`authorized_user`);
  * - `POST /v1/token`: STS token exchange (external accounts / workload identity federation);
  * - `POST /v1/projects/-/serviceAccounts/{email}:generateAccessToken`: IAM Credentials impersonation,
  *   which needs a Bearer token this fake issued.
@@ -53,7 +58,8 @@ export async function startFakeGoogleApis(options: FakeGoogleApisOptions = {}): 
     issued.push({ route, token, subject });
     return token;
   };
-  const isValidToken = (token: string) => issued.some((entry) => entry.token === token);
+  const isValidToken = (token: string) =>
+    issued.some((entry) => entry.token === token) || (options.trustToken?.(token) ?? false);
 
   const server = await listenLoopback((req, res) => {
     requests.push(req);
@@ -69,6 +75,22 @@ export async function startFakeGoogleApis(options: FakeGoogleApisOptions = {}): 
     const form = new URLSearchParams(req.body);
     switch (route) {
       case 'oauth2-token': {
+        if (form.get('grant_type') === 'refresh_token') {
+          const refreshToken = form.get('refresh_token') ?? '';
+          if (!(options.refreshTokens ?? []).includes(refreshToken)) {
+            sendJson(res, 400, {
+              error: 'invalid_grant',
+              error_description: 'Token has been expired or revoked.',
+            });
+            return;
+          }
+          sendJson(res, 200, {
+            access_token: mint(route, 'user'),
+            expires_in: lifetime,
+            token_type: 'Bearer',
+          });
+          return;
+        }
         if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
           sendJson(res, 400, { error: 'unsupported_grant_type', error_description: 'expected jwt-bearer' });
           return;
