@@ -10,10 +10,14 @@ import { type FakeAcr, startFakeAcr } from './fake-acr.ts';
 import { type FakeEntra, type FakeEntraClient, startFakeEntra } from './fake-entra.ts';
 
 export const TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
-export const SECRET_CLIENT = { clientId: '11111111-1111-1111-1111-111111111111', secret: 'fake-client-secret-Q7~x9' };
+export const SECRET_CLIENT = {
+  clientId: '11111111-1111-1111-1111-111111111111',
+  secret: 'fake-client-secret-Q7~x9',
+};
 export const WORKLOAD_CLIENT = {
   clientId: '22222222-2222-2222-2222-222222222222',
-  federatedToken: 'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL29pZGMuZmFrZSIsInN1YiI6InN5c3RlbTpzZXJ2aWNlYWNjb3VudDpyZWdjcmVkOnJlZ2NyZWQifQ.c2lnbmF0dXJl',
+  federatedToken:
+    'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL29pZGMuZmFrZSIsInN1YiI6InN5c3RlbTpzZXJ2aWNlYWNjb3VudDpyZWdjcmVkOnJlZ2NyZWQifQ.c2lnbmF0dXJl',
 };
 
 /**
@@ -27,6 +31,8 @@ export interface AzureWorld {
   readonly dispatcher: Agent;
   readonly clock: FakeClock;
   readonly dir: string;
+  /** Makes the fake ACR also accept tokens from another issuer (the fake managed identity endpoint). */
+  trust(issued: ReadonlySet<string>): void;
   /** A provider context with fresh captured logs; `env` defaults to empty. */
   context(env?: Record<string, string | undefined>): { context: ProviderContext; logs: LogCapture };
   stop(): Promise<void>;
@@ -41,7 +47,12 @@ export async function startAzureWorld(extraClients: readonly FakeEntraClient[] =
     tenantId: TENANT_ID,
     clients: [SECRET_CLIENT, WORKLOAD_CLIENT, ...extraClients],
   });
-  const acr = await startFakeAcr({ tls, now: () => clock.now(), accepts: (token) => entra.issued.has(token) });
+  const trusted: ReadonlySet<string>[] = [entra.issued];
+  const acr = await startFakeAcr({
+    tls,
+    now: () => clock.now(),
+    accepts: (token) => trusted.some((issued) => issued.has(token)),
+  });
   const dispatcher = new Agent({ connect: { ca: ca.caPem } });
   const dir = mkdtempSync(join(tmpdir(), 'regcred-acr-'));
   return {
@@ -51,6 +62,9 @@ export async function startAzureWorld(extraClients: readonly FakeEntraClient[] =
     dispatcher,
     clock,
     dir,
+    trust(issued) {
+      trusted.push(issued);
+    },
     context(env = {}) {
       const logs = captureLogs();
       return {
@@ -77,7 +91,12 @@ export async function startAzureWorld(extraClients: readonly FakeEntraClient[] =
  * Waits for `promise` while moving the fake clock in small steps, so retry back-offs and deadlines
  * that sleep on the clock come due. Bounded: throws after `maxSteps`.
  */
-export async function drive<T>(clock: FakeClock, promise: Promise<T>, stepMs = 50, maxSteps = 4000): Promise<T> {
+export async function drive<T>(
+  clock: FakeClock,
+  promise: Promise<T>,
+  stepMs = 50,
+  maxSteps = 4000,
+): Promise<T> {
   let settled = false;
   promise.then(
     () => {
