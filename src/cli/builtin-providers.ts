@@ -1,7 +1,13 @@
-import staticProvider from '../../providers/static/index.ts';
 import { ProviderRegistry } from '../core/provider-registry.ts';
 
-/** The providers that ship with regcred, registered explicitly (STYLE: no side-effect imports). */
+/**
+ * The providers that ship with regcred, registered explicitly (STYLE: no side-effect imports). Each
+ * module, with its cloud SDK, is imported only when a config names it: the credential helper answers
+ * docker in a fraction of the time it would take to load every SDK.
+ */
 export function builtinProviders(): ProviderRegistry {
-  return new ProviderRegistry().register(staticProvider);
+  return new ProviderRegistry().registerLazy(
+    'static',
+    async () => (await import('../../providers/static/index.ts')).default,
+  );
 }

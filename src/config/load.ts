@@ -183,7 +183,7 @@ async function resolveFactory(
   dir: string,
   report: (message: string) => void,
 ): Promise<ProviderFactory | undefined> {
-  if (options.providers.has(id)) return options.providers.get(id);
+  if (options.providers.has(id)) return options.providers.load(id);
   if (!looksLikeExternalProvider(id)) {
     report(unknownProviderMessage(id, options.providers.ids()));
     return undefined;

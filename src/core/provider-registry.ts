@@ -1,44 +1,69 @@
 import { ErrorCode, RegcredError } from './errors.ts';
 import type { ProviderFactory } from './provider.ts';
+import { assertProviderFactory } from './provider-contract.ts';
+
+type Loader = () => Promise<ProviderFactory>;
 
 /**
  * The providers regcred knows, by id. Registered explicitly (src/cli does it for the built-ins); no
- * global map, so every test builds its own.
+ * global map, so every test builds its own. A provider may be registered lazily: its module (and its
+ * cloud SDK, which can take seconds to import) is loaded only when a config uses it, which keeps the
+ * credential helper and one-shot commands quick to start.
  */
 export class ProviderRegistry {
-  readonly #factories = new Map<string, ProviderFactory>();
+  readonly #loaders = new Map<string, Loader>();
+  readonly #loaded = new Map<string, Promise<ProviderFactory>>();
 
   /** Throws ERR_PROVIDER_DUPLICATE when the id is taken. */
   register(factory: ProviderFactory): this {
-    if (this.#factories.has(factory.id)) {
-      throw new RegcredError(
-        ErrorCode.ProviderDuplicate,
-        `a provider with id "${factory.id}" is already registered`,
-      );
+    return this.registerLazy(factory.id, async () => factory);
+  }
+
+  /** Registers `id` with a loader that imports the provider module on first use. */
+  registerLazy(id: string, load: Loader): this {
+    if (this.#loaders.has(id)) {
+      throw new RegcredError(ErrorCode.ProviderDuplicate, `a provider with id "${id}" is already registered`);
     }
-    this.#factories.set(factory.id, factory);
+    this.#loaders.set(id, load);
     return this;
   }
 
   has(id: string): boolean {
-    return this.#factories.has(id);
+    return this.#loaders.has(id);
   }
 
-  /** Throws ERR_PROVIDER_UNKNOWN naming the known ids. */
-  get(id: string): ProviderFactory {
-    const factory = this.#factories.get(id);
-    if (factory === undefined) {
-      throw new RegcredError(ErrorCode.ProviderUnknown, unknownProviderMessage(id, this.ids()));
+  /** Loads the factory for `id`. Throws ERR_PROVIDER_UNKNOWN naming the known ids. */
+  load(id: string): Promise<ProviderFactory> {
+    const loader = this.#loaders.get(id);
+    if (loader === undefined) {
+      return Promise.reject(
+        new RegcredError(ErrorCode.ProviderUnknown, unknownProviderMessage(id, this.ids())),
+      );
     }
-    return factory;
+    let loaded = this.#loaded.get(id);
+    if (loaded === undefined) {
+      loaded = loader().then((factory) => {
+        const checked = assertProviderFactory(factory, `built-in provider "${id}"`);
+        if (checked.id !== id) {
+          throw new RegcredError(
+            ErrorCode.ProviderContract,
+            `provider registered as "${id}" calls itself "${checked.id}"`,
+          );
+        }
+        return checked;
+      });
+      this.#loaded.set(id, loaded);
+    }
+    return loaded;
   }
 
   ids(): string[] {
-    return [...this.#factories.keys()].sort();
+    return [...this.#loaders.keys()].sort();
   }
 
-  list(): ProviderFactory[] {
-    return this.ids().map((id) => this.get(id));
+  /** Loads every provider (for listings). */
+  list(): Promise<ProviderFactory[]> {
+    return Promise.all(this.ids().map((id) => this.load(id)));
   }
 }
 

@@ -10,8 +10,8 @@ export function registerProvidersCommand(
   program
     .command('providers')
     .description('list the built-in providers (external ones are named by package or path in the config)')
-    .action(() => {
-      for (const factory of providers.list())
+    .action(async () => {
+      for (const factory of await providers.list())
         env.stdout.write(`${factory.id.padEnd(10)} ${factory.description}\n`);
     });
 }
