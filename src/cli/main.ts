@@ -15,8 +15,8 @@ export async function runCli(
   env: CliEnvironment,
   providers: ProviderRegistry,
 ): Promise<void> {
-  const program = buildProgram(env, providers);
   try {
+    const program = await buildProgram(env, providers, args);
     await program.parseAsync([...args], { from: 'user' });
   } catch (error) {
     reportError(error, env);

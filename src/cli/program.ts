@@ -1,15 +1,53 @@
 import { Command, Option } from 'commander';
 import type { ProviderRegistry } from '../core/provider-registry.ts';
 import type { CliEnvironment } from './cli-environment.ts';
-import { registerCheckConfigCommand } from './commands/check-config.ts';
-import { registerCredentialHelperCommand } from './commands/credential-helper.ts';
-import { registerGetCredentialsCommand } from './commands/get-credentials.ts';
-import { registerImageCommand } from './commands/image.ts';
-import { registerProvidersCommand } from './commands/providers.ts';
 import { VERSION } from './version.ts';
 
-/** The `regcred` command tree. Commands write to env streams and never exit the process themselves. */
-export function buildProgram(env: CliEnvironment, providers: ProviderRegistry): Command {
+type Register = (program: Command, env: CliEnvironment, providers: ProviderRegistry) => void;
+
+/**
+ * Every command, loaded on demand: `regcred image` or the credential helper must not pay for importing the
+ * Kubernetes client or the proxy's HTTP stack.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
+  image: async () => (await import('./commands/image.ts')).registerImageCommand,
+  'get-credentials': async () =>
+    (await import('./commands/get-credentials.ts')).registerGetCredentialsCommand,
+  'credential-helper': async () =>
+    (await import('./commands/credential-helper.ts')).registerCredentialHelperCommand,
+  sync: async () => (await import('./commands/sync.ts')).registerSyncCommand,
+  run: async () => (await import('./commands/run.ts')).registerRunCommand,
+  proxy: async () => (await import('./commands/proxy.ts')).registerProxyCommand,
+  'check-config': async () => (await import('./commands/check-config.ts')).registerCheckConfigCommand,
+  providers: async () => (await import('./commands/providers.ts')).registerProvidersCommand,
+};
+
+/** Global options that take a value, so the command name can be found after them. */
+const VALUE_OPTIONS = new Set(['-c', '--config', '--log-level']);
+
+/** The command named in `args`, if any: the first argument that is neither an option nor an option's value. */
+export function commandName(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (arg === '--') return args[i + 1];
+    if (VALUE_OPTIONS.has(arg)) {
+      i++;
+      continue;
+    }
+    if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+/**
+ * The `regcred` command tree, with only the command `args` names (or all of them, for help and errors).
+ * Commands write to env streams and never exit the process themselves.
+ */
+export async function buildProgram(
+  env: CliEnvironment,
+  providers: ProviderRegistry,
+  args: readonly string[] = [],
+): Promise<Command> {
   const program = new Command('regcred')
     .description(
       'Keeps container registry credentials fresh for Kubernetes: ECR, Google, ACR and any registry.',
@@ -38,10 +76,9 @@ export function buildProgram(env: CliEnvironment, providers: ProviderRegistry): 
       writeErr: (text) => env.stderr.write(text),
     })
     .exitOverride();
-  registerImageCommand(program, env);
-  registerGetCredentialsCommand(program, env);
-  registerCredentialHelperCommand(program, env);
-  registerCheckConfigCommand(program, env);
-  registerProvidersCommand(program, env, providers);
+  const wanted = commandName(args);
+  const names = wanted !== undefined && wanted in COMMANDS ? [wanted] : Object.keys(COMMANDS);
+  const registers = await Promise.all(names.map((name) => (COMMANDS[name] as () => Promise<Register>)()));
+  for (const register of registers) register(program, env, providers);
   return program;
 }
