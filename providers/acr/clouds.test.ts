@@ -6,11 +6,6 @@ describe('cloudForHost', () => {
     { host: 'myregistry.azurecr.io', cloud: 'public', authority: 'https://login.microsoftonline.com' },
     { host: 'MyRegistry.AzureCR.io', cloud: 'public', authority: 'https://login.microsoftonline.com' },
     { host: 'myregistry.azurecr.io:443', cloud: 'public', authority: 'https://login.microsoftonline.com' },
-    {
-      host: 'myregistry.westeurope.geo.azurecr.io',
-      cloud: 'public',
-      authority: 'https://login.microsoftonline.com',
-    },
     { host: 'myregistry.azurecr.cn', cloud: 'china', authority: 'https://login.chinacloudapi.cn' },
     { host: 'myregistry.azurecr.us', cloud: 'usgovernment', authority: 'https://login.microsoftonline.us' },
   ])('$host → $cloud', ({ host, cloud, authority }) => {

@@ -1,3 +1,5 @@
+import { detectCloudRegistry } from '../../src/core/cloud-registry.ts';
+
 /** One Azure cloud: where its Entra ID lives and which registry host suffix belongs to it. */
 export interface AzureCloud {
   readonly name: AzureCloudName;
@@ -30,23 +32,20 @@ export const AZURE_CLOUDS: Readonly<Record<AzureCloudName, AzureCloud>> = {
  */
 export const DEFAULT_ACR_SCOPE = 'https://containerregistry.azure.net/.default';
 
-/** ACR registry names: 5–50 alphanumerics; the login server may carry a geo-replica or data endpoint label. */
-const REGISTRY_HOST = /^[a-z0-9]{5,50}(?:\.[a-z0-9-]+){0,2}\.azurecr\.(io|cn|us)$/;
+const CLOUD_BY_SUFFIX: Readonly<Record<string, AzureCloudName>> = {
+  'azurecr.io': 'public',
+  'azurecr.cn': 'china',
+  'azurecr.us': 'usgovernment',
+};
 
 /**
- * The cloud a registry host belongs to, by its suffix (anchored at both ends, so
- * `x.azurecr.io.example` matches nothing), or undefined for other hosts.
+ * The cloud an ACR login server belongs to, by its suffix (core's anchored classifier, so
+ * `x.azurecr.io.example` matches nothing), or undefined for other hosts. `azurecr.de` (the retired
+ * Azure Germany cloud) has no Entra authority any more and yields undefined.
  */
 export function cloudForHost(host: string): AzureCloud | undefined {
-  const bare = host.toLowerCase().replace(/:\d+$/, '');
-  const match = REGISTRY_HOST.exec(bare);
-  if (!match) return undefined;
-  switch (match[1]) {
-    case 'cn':
-      return AZURE_CLOUDS.china;
-    case 'us':
-      return AZURE_CLOUDS.usgovernment;
-    default:
-      return AZURE_CLOUDS.public;
-  }
+  const detected = detectCloudRegistry(host);
+  if (detected?.provider !== 'acr') return undefined;
+  const name = CLOUD_BY_SUFFIX[detected.suffix];
+  return name === undefined ? undefined : AZURE_CLOUDS[name];
 }

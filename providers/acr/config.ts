@@ -1,18 +1,17 @@
 import { z } from 'zod';
+import { parseDuration } from '../../src/core/duration.ts';
 import { AZURE_CLOUD_NAMES } from './clouds.ts';
 
-/** `500ms`, `10s`, `2m`, or a number of seconds. */
+/** A Go-style duration (`500ms`, `10s`, `1m30s`) or a number of seconds, in milliseconds. */
 const duration = z
-  .union([
-    z.number().positive(),
-    z.string().regex(/^\d+(\.\d+)?(ms|s|m)$/, 'use a duration like 500ms, 10s or 2m'),
-  ])
-  .transform((value) => {
-    if (typeof value === 'number') return value * 1000;
-    const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value);
-    const amount = Number(match?.[1]);
-    const unit = match?.[2];
-    return unit === 'ms' ? amount : unit === 's' ? amount * 1000 : amount * 60_000;
+  .union([z.number().positive(), z.string()])
+  .transform((value, context) => {
+    const ms = typeof value === 'number' ? value * 1000 : parseDuration(value);
+    if (ms === undefined) {
+      context.addIssue({ code: 'custom', message: 'use a duration like 500ms, 10s or 1m30s' });
+      return z.NEVER;
+    }
+    return ms;
   })
   .refine((ms) => ms >= 1 && ms <= 10 * 60_000, 'must be between 1ms and 10m');
 
