@@ -18,6 +18,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   sync: async () => (await import('./commands/sync.ts')).registerSyncCommand,
   run: async () => (await import('./commands/run.ts')).registerRunCommand,
   proxy: async () => (await import('./commands/proxy.ts')).registerProxyCommand,
+  'kubelet-plugin': async () => (await import('./commands/kubelet-plugin.ts')).registerKubeletPluginCommand,
   'check-config': async () => (await import('./commands/check-config.ts')).registerCheckConfigCommand,
   providers: async () => (await import('./commands/providers.ts')).registerProvidersCommand,
 };
