@@ -6,8 +6,9 @@ import { ProviderRegistry } from '../core/provider-registry.ts';
  * docker in a fraction of the time it would take to load every SDK.
  */
 export function builtinProviders(): ProviderRegistry {
-  return new ProviderRegistry().registerLazy(
-    'static',
-    async () => (await import('../../providers/static/index.ts')).default,
-  );
+  return new ProviderRegistry()
+    .registerLazy('static', async () => (await import('../../providers/static/index.ts')).default)
+    .registerLazy('ecr', async () => (await import('../../providers/ecr/index.ts')).default)
+    .registerLazy('google', async () => (await import('../../providers/google/index.ts')).default)
+    .registerLazy('acr', async () => (await import('../../providers/acr/index.ts')).default);
 }
