@@ -1,18 +1,18 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
-import { ErrorCode, RegcredError } from '../core/errors.ts';
+import { ConfigError } from '../core/errors.ts';
 
 export interface ListenAddress {
   readonly host: string;
   readonly port: number;
 }
 
-/** `127.0.0.1:5000`, `[::1]:5000`, `localhost:0`. Throws RegcredError ConfigInvalid. */
-export function parseListenAddress(value: string, what = 'listen'): ListenAddress {
+/** `127.0.0.1:5000`, `[::1]:5000`, `localhost:0`. Throws ConfigError naming `proxy.<key>`. */
+export function parseListenAddress(value: string, key: 'listen' | 'metricsListen'): ListenAddress {
   const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]+)):([0-9]{1,5})$/.exec(value);
   const host = match?.[1] ?? match?.[2];
   const port = Number(match?.[3]);
   if (host === undefined || !Number.isInteger(port) || port > 65535) {
-    throw new RegcredError(ErrorCode.ConfigInvalid, `${what} must be host:port, got "${value}"`);
+    throw new ConfigError([{ path: ['proxy', key], message: `must be host:port, got "${value}"` }]);
   }
   return { host, port };
 }
@@ -29,16 +29,15 @@ export class ClientAllowList {
   readonly #list = new BlockList();
   readonly size: number;
 
-  /** Throws RegcredError ConfigInvalid for an entry that is not an address or CIDR. */
+  /** Throws ConfigError for an entry that is not an address or CIDR. */
   constructor(cidrs: readonly string[]) {
     for (const cidr of cidrs) {
       const [address = '', prefix] = cidr.split('/');
       const type = isIPv4(address) ? 'ipv4' : isIPv6(address) ? 'ipv6' : undefined;
       if (type === undefined) {
-        throw new RegcredError(
-          ErrorCode.ConfigInvalid,
-          `proxy.allowedClients: "${cidr}" is not an address or CIDR`,
-        );
+        throw new ConfigError([
+          { path: ['proxy', 'allowedClients'], message: `"${cidr}" is not an address or CIDR` },
+        ]);
       }
       if (prefix === undefined) this.#list.addAddress(address, type);
       else this.#list.addSubnet(address, Number(prefix), type);

@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getRequestListener } from '@hono/node-server';
+import { getRequestListener, type HttpBindings } from '@hono/node-server';
 import { Registry } from 'prom-client';
-import type { Dispatcher } from 'undici';
+import { type Dispatcher, Response as UndiciResponse } from 'undici';
 import type { ProxyConfig } from '../config/proxy-schema.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { CredentialSource } from '../core/credential-source.ts';
-import { ErrorCode, RegcredError } from '../core/errors.ts';
+import { ConfigError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { SecretScrubber } from '../core/redaction.ts';
 import { createHealthApp } from '../observability/health-app.ts';
@@ -18,6 +18,12 @@ import { createProxyMetrics } from './proxy-metrics.ts';
 import { UpstreamAuth } from './upstream-auth.ts';
 import { UpstreamForwarder } from './upstream-forwarder.ts';
 import { UpstreamResolver } from './upstream-resolver.ts';
+
+/**
+ * @hono/node-server's marker for "the handler wrote the Node response itself". Built from undici's Response
+ * so it never takes the adapter's cached-response path, whoever replaced the global Response.
+ */
+const ALREADY_SENT = new UndiciResponse(null, { headers: { 'x-hono-already-sent': 'true' } });
 
 export interface StartProxyOptions {
   readonly config: ProxyConfig;
@@ -45,18 +51,20 @@ export interface RunningProxy {
 
 /**
  * Starts `regcred proxy`: the registry endpoint and, on its own port, /healthz /readyz /metrics.
- * Throws RegcredError ConfigInvalid when a non-loopback listen address has no client allow-list, and
+ * Throws ConfigError when a non-loopback listen address has no client allow-list, and
  * the listen error (EADDRINUSE, EACCES) when a port cannot be bound.
  */
 export async function startProxy(options: StartProxyOptions): Promise<RunningProxy> {
   const { config, logger } = options;
-  const listen = parseListenAddress(options.listen ?? config.listen);
+  const listen = parseListenAddress(options.listen ?? config.listen, 'listen');
   const allowList = new ClientAllowList(config.allowedClients);
   if (!isLoopbackHost(listen.host) && allowList.size === 0) {
-    throw new RegcredError(
-      ErrorCode.ConfigInvalid,
-      `proxy listens on ${listen.host}, which is not loopback: set proxy.allowedClients to the client CIDRs`,
-    );
+    throw new ConfigError([
+      {
+        path: ['proxy', 'allowedClients'],
+        message: `the proxy listens on ${listen.host}, which is not loopback: list the client CIDRs allowed to use it`,
+      },
+    ]);
   }
   const registry = options.registry ?? new Registry();
   const metrics = createProxyMetrics(registry);
@@ -77,7 +85,17 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   });
   const resolver = new UpstreamResolver(config.upstreams, options.credentials);
   const app = createProxyApp({ resolver, forwarder, metrics });
-  const honoListener = getRequestListener(app.fetch);
+  // Hono answers HEAD by wrapping the GET route's result in a new Response, which would make
+  // @hono/node-server write headers a second time after the forwarder already answered: once the Node
+  // response is on its way, hand back the "already sent" marker whatever hono returned.
+  const honoListener = getRequestListener(
+    async (request, bindings) => {
+      const response = await app.fetch(request, bindings);
+      const { outgoing } = bindings as HttpBindings;
+      return outgoing.headersSent || outgoing.destroyed ? ALREADY_SENT : response;
+    },
+    { overrideGlobalObjects: false },
+  );
   const denied = new OciError(403, 'DENIED', 'this client address is not allowed to use the proxy');
   const checkClients = allowList.size > 0;
   const server = createServer(
@@ -104,7 +122,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       registry,
       ready: () => ({ ready: !closing, reason: closing ? 'shutting down' : 'serving' }),
     });
-    healthServer = createServer(getRequestListener(health.fetch));
+    healthServer = createServer(getRequestListener(health.fetch, { overrideGlobalObjects: false }));
     metricsUrl = await listenOn(healthServer, parseListenAddress(metricsListen, 'metricsListen')).catch(
       async (error: unknown) => {
         await closeServer(server, 0);

@@ -43,7 +43,6 @@ export class UpstreamResolver {
     if (known !== undefined) return known;
     if (this.#credentials.match(ns) !== undefined) {
       const target = upstreamTarget(ns, false);
-      this.#byHost.set(ns, target);
       return target;
     }
     throw new OciError(403, 'DENIED', `registry ${ns} is not configured in this proxy`);
