@@ -1,6 +1,19 @@
-import type { CoreV1Event, V1Lease, V1Namespace, V1ObjectMeta, V1Secret, V1ServiceAccount } from '@kubernetes/client-node';
+import type {
+  CoreV1Event,
+  V1Lease,
+  V1Namespace,
+  V1ObjectMeta,
+  V1Secret,
+  V1ServiceAccount,
+} from '@kubernetes/client-node';
 import type { EventBody } from './kube-client.ts';
-import type { LeaseObject, NamespaceObject, ObjectMeta, SecretObject, ServiceAccountObject } from './types.ts';
+import type {
+  LeaseObject,
+  NamespaceObject,
+  ObjectMeta,
+  SecretObject,
+  ServiceAccountObject,
+} from './types.ts';
 
 // client-node models (from typed calls) and raw JSON (from watches) share field names; these read both
 // into regcred's plain shapes, keeping only what regcred uses.
@@ -8,7 +21,10 @@ import type { LeaseObject, NamespaceObject, ObjectMeta, SecretObject, ServiceAcc
 export type V1SecretBody = V1Secret;
 export type V1LeaseBody = V1Lease;
 
-type MetaLike = Pick<V1ObjectMeta, 'name' | 'namespace' | 'uid' | 'resourceVersion' | 'labels' | 'annotations'> & {
+type MetaLike = Pick<
+  V1ObjectMeta,
+  'name' | 'namespace' | 'uid' | 'resourceVersion' | 'labels' | 'annotations'
+> & {
   deletionTimestamp?: Date | string;
 };
 
@@ -37,8 +53,13 @@ export function toNamespace(namespace: V1Namespace): NamespaceObject {
 }
 
 export function toServiceAccount(sa: V1ServiceAccount): ServiceAccountObject {
-  const out: ServiceAccountObject = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: toMeta(sa.metadata) };
-  if (sa.imagePullSecrets) out.imagePullSecrets = sa.imagePullSecrets.map((ref) => ({ name: ref.name ?? '' }));
+  const out: ServiceAccountObject = {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: toMeta(sa.metadata),
+  };
+  if (sa.imagePullSecrets)
+    out.imagePullSecrets = sa.imagePullSecrets.map((ref) => ({ name: ref.name ?? '' }));
   return out;
 }
 
@@ -88,7 +109,9 @@ export function v1Lease(lease: LeaseObject): V1Lease {
     metadata: fromMeta(lease.metadata),
     spec: {
       ...(lease.spec.holderIdentity ? { holderIdentity: lease.spec.holderIdentity } : {}),
-      ...(lease.spec.leaseDurationSeconds === undefined ? {} : { leaseDurationSeconds: lease.spec.leaseDurationSeconds }),
+      ...(lease.spec.leaseDurationSeconds === undefined
+        ? {}
+        : { leaseDurationSeconds: lease.spec.leaseDurationSeconds }),
       ...(acquireTime ? { acquireTime } : {}),
       ...(renewTime ? { renewTime } : {}),
       ...(lease.spec.leaseTransitions === undefined ? {} : { leaseTransitions: lease.spec.leaseTransitions }),

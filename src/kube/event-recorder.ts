@@ -42,7 +42,12 @@ export class EventRecorder {
     await this.#record(subject, 'Normal', reason, message);
   }
 
-  async #record(subject: EventSubject, type: 'Normal' | 'Warning', reason: string, raw: string): Promise<void> {
+  async #record(
+    subject: EventSubject,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    raw: string,
+  ): Promise<void> {
     const message = (this.#options.scrubber?.scrub(raw) ?? raw).slice(0, 1024);
     const key = `${subject.kind}/${subject.namespace}/${subject.name}/${reason}/${message}`;
     const now = this.#clock.now();
@@ -67,7 +72,10 @@ export class EventRecorder {
         time: new Date(now),
       });
     } catch (error) {
-      this.#logger.debug({ err: error, namespace: subject.namespace, reason }, `event not recorded: ${errorMessage(error)}`);
+      this.#logger.debug(
+        { err: error, namespace: subject.namespace, reason },
+        `event not recorded: ${errorMessage(error)}`,
+      );
     }
   }
 }

@@ -109,7 +109,10 @@ export class Informer<T extends { metadata: ObjectMeta }> {
         failures++;
         // 410: the version is older than the server keeps; anything repeated: the cache may be stale.
         if (statusOf(error) === 410 || failures >= 3) needList = true;
-        const delay = statusOf(error) === 410 ? 0 : Math.min(30_000, initial * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
+        const delay =
+          statusOf(error) === 410
+            ? 0
+            : Math.min(30_000, initial * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
         this.#logger.warn({ err: error, failures, relist: needList }, `watch failed: ${errorMessage(error)}`);
         try {
           await this.#clock.sleep(delay, signal);

@@ -1,3 +1,4 @@
+import type https from 'node:https';
 import {
   CoordinationV1Api,
   CoreV1Api,
@@ -9,13 +10,10 @@ import {
   setHeaderOptions,
   Watch,
 } from '@kubernetes/client-node';
-import type https from 'node:https';
 import { Agent } from 'undici';
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
 import { ErrorCode, RegcredError } from '../core/errors.ts';
-import { type KubeCallContext, retryAfterSeconds, statusOf, toKubeError } from './kube-error.ts';
-import { RateLimiter } from './rate-limiter.ts';
 import {
   toEvent,
   toLease,
@@ -27,6 +25,8 @@ import {
   v1Lease,
   v1Secret,
 } from './convert.ts';
+import { type KubeCallContext, retryAfterSeconds, statusOf, toKubeError } from './kube-error.ts';
+import { RateLimiter } from './rate-limiter.ts';
 import type {
   LeaseObject,
   NamespaceObject,
@@ -38,6 +38,7 @@ import type {
 
 export interface ListOptions {
   readonly labelSelector?: string;
+  readonly fieldSelector?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -52,7 +53,13 @@ export interface WatchOptions {
 /** A core/v1 Event regcred reports (always about one object, never carrying secret data). */
 export interface EventBody {
   readonly namespace: string;
-  readonly involvedObject: { kind: string; namespace: string; name: string; uid?: string; apiVersion: string };
+  readonly involvedObject: {
+    kind: string;
+    namespace: string;
+    name: string;
+    uid?: string;
+    apiVersion: string;
+  };
   readonly reason: string;
   readonly message: string;
   readonly type: 'Normal' | 'Warning';
@@ -73,11 +80,25 @@ export interface KubeClient {
   /** PUT with `metadata.resourceVersion`: 409 when the Secret changed since it was read. */
   replaceSecret(secret: SecretObject, signal?: AbortSignal): Promise<SecretObject>;
   /** Delete with a resourceVersion precondition when given. 404 counts as done. */
-  deleteSecret(namespace: string, name: string, resourceVersion?: string, signal?: AbortSignal): Promise<void>;
+  deleteSecret(
+    namespace: string,
+    name: string,
+    resourceVersion?: string,
+    signal?: AbortSignal,
+  ): Promise<void>;
   listServiceAccounts(options?: ListOptions): Promise<ObjectList<ServiceAccountObject>>;
-  getServiceAccount(namespace: string, name: string, signal?: AbortSignal): Promise<ServiceAccountObject | undefined>;
+  getServiceAccount(
+    namespace: string,
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<ServiceAccountObject | undefined>;
   /** JSON merge patch (`application/merge-patch+json`). */
-  patchServiceAccount(namespace: string, name: string, patch: object, signal?: AbortSignal): Promise<ServiceAccountObject>;
+  patchServiceAccount(
+    namespace: string,
+    name: string,
+    patch: object,
+    signal?: AbortSignal,
+  ): Promise<ServiceAccountObject>;
   createEvent(event: EventBody, signal?: AbortSignal): Promise<void>;
   getLease(namespace: string, name: string, signal?: AbortSignal): Promise<LeaseObject | undefined>;
   createLease(lease: LeaseObject, signal?: AbortSignal): Promise<LeaseObject>;
@@ -86,7 +107,11 @@ export interface KubeClient {
    * Streams watch events from `resourceVersion` until the server ends the watch (resolves) or it fails
    * (rejects; status 410 means the version is too old: relist). Bookmarks are delivered as events.
    */
-  watch<T>(resource: WatchableResource, options: WatchOptions, onEvent: (event: WatchEvent<T>) => void): Promise<void>;
+  watch<T>(
+    resource: WatchableResource,
+    options: WatchOptions,
+    onEvent: (event: WatchEvent<T>) => void,
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -109,7 +134,10 @@ const MAX_RETRY_AFTER_MS = 10_000;
 export async function createKubeClient(options: KubeClientOptions): Promise<KubeClient> {
   const kc = options.kubeConfig;
   const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new RegcredError(ErrorCode.ConfigInvalid, 'kubeconfig has no current cluster', { retryable: false });
+  if (!cluster)
+    throw new RegcredError(ErrorCode.ConfigInvalid, 'kubeconfig has no current cluster', {
+      retryable: false,
+    });
   // client-node builds a new undici Agent per request for TLS clusters (no keep-alive across calls): share
   // one pooled agent with the same TLS settings instead. Proxied and plain-http clusters keep the default.
   let agent: Agent | undefined;
@@ -143,7 +171,8 @@ class ClientNodeKubeClient implements KubeClient {
   constructor(options: KubeClientOptions, server: string, agent: Agent | undefined) {
     const kc = options.kubeConfig;
     this.#clock = options.clock ?? systemClock;
-    this.#limiter = options.limiter ?? new RateLimiter({ qps: 50, burst: 100, concurrency: 16, clock: this.#clock });
+    this.#limiter =
+      options.limiter ?? new RateLimiter({ qps: 50, burst: 100, concurrency: 16, clock: this.#clock });
     this.#maxRetries = options.maxRetries ?? 3;
     this.#agent = agent;
     const middleware: Middleware[] = [];
@@ -166,24 +195,35 @@ class ClientNodeKubeClient implements KubeClient {
     this.#watch = new Watch(kc);
   }
 
-  async #call<T>(context: KubeCallContext, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
+  async #call<T>(
+    context: KubeCallContext,
+    signal: AbortSignal | undefined,
+    call: () => Promise<T>,
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.#limiter.run(call, signal);
       } catch (error) {
-        if (signal?.aborted) throw new RegcredError(ErrorCode.Aborted, `kubernetes ${context.verb} ${context.resource} aborted`);
+        if (signal?.aborted)
+          throw new RegcredError(ErrorCode.Aborted, `kubernetes ${context.verb} ${context.resource} aborted`);
         const status = statusOf(error);
         const retryable = status === undefined || status === 429 || status >= 500;
         if (!retryable || attempt >= this.#maxRetries) throw toKubeError(error, context);
         const retryAfter = retryAfterSeconds(error);
         const delay =
-          retryAfter !== undefined ? Math.min(MAX_RETRY_AFTER_MS, retryAfter * 1000) : 100 * 2 ** attempt * (0.5 + Math.random());
+          retryAfter !== undefined
+            ? Math.min(MAX_RETRY_AFTER_MS, retryAfter * 1000)
+            : 100 * 2 ** attempt * (0.5 + Math.random());
         await this.#clock.sleep(delay, signal);
       }
     }
   }
 
-  async #read<T>(context: KubeCallContext, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T | undefined> {
+  async #read<T>(
+    context: KubeCallContext,
+    signal: AbortSignal | undefined,
+    call: () => Promise<T>,
+  ): Promise<T | undefined> {
     try {
       return await this.#call(context, signal, call);
     } catch (error) {
@@ -195,7 +235,9 @@ class ClientNodeKubeClient implements KubeClient {
   async #listAll<I, T>(
     resource: string,
     options: ListOptions | undefined,
-    page: (cont: string | undefined) => Promise<{ metadata?: { resourceVersion?: string; _continue?: string }; items: I[] }>,
+    page: (
+      cont: string | undefined,
+    ) => Promise<{ metadata?: { resourceVersion?: string; _continue?: string }; items: I[] }>,
     convert: (item: I) => T,
   ): Promise<ObjectList<T>> {
     const items: T[] = [];
@@ -232,6 +274,7 @@ class ClientNodeKubeClient implements KubeClient {
         this.#core.listSecretForAllNamespaces({
           limit: PAGE_SIZE,
           ...(cont === undefined ? {} : { _continue: cont }),
+          ...(options?.fieldSelector === undefined ? {} : { fieldSelector: options.fieldSelector }),
           ...(options?.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
         }),
       toSecret,
@@ -261,8 +304,10 @@ class ClientNodeKubeClient implements KubeClient {
 
   async createSecret(secret: SecretObject, signal?: AbortSignal): Promise<SecretObject> {
     const namespace = secret.metadata.namespace ?? '';
-    const created = await this.#call({ verb: 'create', resource: 'secrets', namespace, name: secret.metadata.name }, signal, () =>
-      this.#core.createNamespacedSecret({ namespace, body: v1Secret(secret) as V1SecretBody }),
+    const created = await this.#call(
+      { verb: 'create', resource: 'secrets', namespace, name: secret.metadata.name },
+      signal,
+      () => this.#core.createNamespacedSecret({ namespace, body: v1Secret(secret) as V1SecretBody }),
     );
     return toSecret(created);
   }
@@ -276,7 +321,12 @@ class ClientNodeKubeClient implements KubeClient {
     return toSecret(replaced);
   }
 
-  async deleteSecret(namespace: string, name: string, resourceVersion?: string, signal?: AbortSignal): Promise<void> {
+  async deleteSecret(
+    namespace: string,
+    name: string,
+    resourceVersion?: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
     await this.#read({ verb: 'delete', resource: 'secrets', namespace, name }, signal, () =>
       this.#core.deleteNamespacedSecret({
         namespace,
@@ -286,19 +336,33 @@ class ClientNodeKubeClient implements KubeClient {
     );
   }
 
-  async getServiceAccount(namespace: string, name: string, signal?: AbortSignal): Promise<ServiceAccountObject | undefined> {
-    const found = await this.#read({ verb: 'get', resource: 'serviceaccounts', namespace, name }, signal, () =>
-      this.#core.readNamespacedServiceAccount({ namespace, name }),
+  async getServiceAccount(
+    namespace: string,
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<ServiceAccountObject | undefined> {
+    const found = await this.#read(
+      { verb: 'get', resource: 'serviceaccounts', namespace, name },
+      signal,
+      () => this.#core.readNamespacedServiceAccount({ namespace, name }),
     );
     return found === undefined ? undefined : toServiceAccount(found);
   }
 
-  async patchServiceAccount(namespace: string, name: string, patch: object, signal?: AbortSignal): Promise<ServiceAccountObject> {
-    const patched = await this.#call({ verb: 'patch', resource: 'serviceaccounts', namespace, name }, signal, () =>
-      this.#core.patchNamespacedServiceAccount(
-        { namespace, name, body: patch },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      ),
+  async patchServiceAccount(
+    namespace: string,
+    name: string,
+    patch: object,
+    signal?: AbortSignal,
+  ): Promise<ServiceAccountObject> {
+    const patched = await this.#call(
+      { verb: 'patch', resource: 'serviceaccounts', namespace, name },
+      signal,
+      () =>
+        this.#core.patchNamespacedServiceAccount(
+          { namespace, name, body: patch },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        ),
     );
     return toServiceAccount(patched);
   }
@@ -318,8 +382,10 @@ class ClientNodeKubeClient implements KubeClient {
 
   async createLease(lease: LeaseObject, signal?: AbortSignal): Promise<LeaseObject> {
     const namespace = lease.metadata.namespace ?? '';
-    const created = await this.#call({ verb: 'create', resource: 'leases', namespace, name: lease.metadata.name }, signal, () =>
-      this.#coordination.createNamespacedLease({ namespace, body: v1Lease(lease) as V1LeaseBody }),
+    const created = await this.#call(
+      { verb: 'create', resource: 'leases', namespace, name: lease.metadata.name },
+      signal,
+      () => this.#coordination.createNamespacedLease({ namespace, body: v1Lease(lease) as V1LeaseBody }),
     );
     return toLease(created);
   }
@@ -377,7 +443,8 @@ class ClientNodeKubeClient implements KubeClient {
           },
           (error: unknown) => {
             if (error === null || error === undefined || options.signal.aborted) finish();
-            else if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) finish();
+            else if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+              finish();
             else finish(toKubeError(error, context));
           },
         )

@@ -42,7 +42,9 @@ export class LeaderElection {
   constructor(options: LeaderElectionOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.#logger = (options.logger ?? silentLogger()).child({ lease: `${options.namespace}/${options.name}` });
+    this.#logger = (options.logger ?? silentLogger()).child({
+      lease: `${options.namespace}/${options.name}`,
+    });
     this.#retryMs = options.retryPeriodMs ?? Math.max(200, options.leaseDurationMs / 5);
   }
 
@@ -61,11 +63,15 @@ export class LeaderElection {
       try {
         const acquired = await this.#tryAcquireOrRenew(signal);
         if (acquired) this.#lastRenew = this.#clock.now();
-        this.#setLeading(acquired || (this.#leading && this.#clock.now() - this.#lastRenew < this.#options.leaseDurationMs * 0.8));
+        this.#setLeading(
+          acquired ||
+            (this.#leading && this.#clock.now() - this.#lastRenew < this.#options.leaseDurationMs * 0.8),
+        );
       } catch (error) {
         if (signal.aborted) break;
         this.#logger.warn({ err: error }, `lease update failed: ${errorMessage(error)}`);
-        if (this.#leading && this.#clock.now() - this.#lastRenew >= this.#options.leaseDurationMs * 0.8) this.#setLeading(false);
+        if (this.#leading && this.#clock.now() - this.#lastRenew >= this.#options.leaseDurationMs * 0.8)
+          this.#setLeading(false);
       }
       try {
         await this.#clock.sleep(this.#retryMs * (0.9 + Math.random() * 0.2), signal);
@@ -85,7 +91,12 @@ export class LeaderElection {
       if (lease?.spec.holderIdentity !== this.#options.identity) return;
       await this.#options.client.replaceLease({
         ...lease,
-        spec: { ...lease.spec, holderIdentity: null, leaseDurationSeconds: 1, renewTime: new Date(this.#clock.now()).toISOString() },
+        spec: {
+          ...lease.spec,
+          holderIdentity: null,
+          leaseDurationSeconds: 1,
+          renewTime: new Date(this.#clock.now()).toISOString(),
+        },
       });
       this.#logger.info('lease released');
     } catch (error) {
@@ -117,7 +128,13 @@ export class LeaderElection {
             apiVersion: 'coordination.k8s.io/v1',
             kind: 'Lease',
             metadata: { name, namespace },
-            spec: { holderIdentity: identity, leaseDurationSeconds: durationSeconds, acquireTime: nowIso, renewTime: nowIso, leaseTransitions: 0 },
+            spec: {
+              holderIdentity: identity,
+              leaseDurationSeconds: durationSeconds,
+              acquireTime: nowIso,
+              renewTime: nowIso,
+              leaseTransitions: 0,
+            },
           },
           signal,
         );
@@ -127,7 +144,11 @@ export class LeaderElection {
         throw error;
       }
     }
-    const record = JSON.stringify([existing.spec.holderIdentity, existing.spec.renewTime, existing.spec.leaseDurationSeconds]);
+    const record = JSON.stringify([
+      existing.spec.holderIdentity,
+      existing.spec.renewTime,
+      existing.spec.leaseDurationSeconds,
+    ]);
     if (this.#observed?.record !== record) this.#observed = { record, at: now };
     const holder = existing.spec.holderIdentity ?? '';
     const durationMs = (existing.spec.leaseDurationSeconds ?? durationSeconds) * 1000;
@@ -138,7 +159,7 @@ export class LeaderElection {
       spec: {
         holderIdentity: identity,
         leaseDurationSeconds: durationSeconds,
-        acquireTime: holder === identity ? existing.spec.acquireTime ?? nowIso : nowIso,
+        acquireTime: holder === identity ? (existing.spec.acquireTime ?? nowIso) : nowIso,
         renewTime: nowIso,
         leaseTransitions: (existing.spec.leaseTransitions ?? 0) + (holder === identity ? 0 : 1),
       },

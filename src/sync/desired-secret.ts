@@ -39,6 +39,12 @@ export interface SecretPlanInput {
   /** Keys whose registry could not be fetched this round: what the Secret already holds for them stays. */
   readonly unavailableKeys: ReadonlySet<string>;
   readonly existing: SecretObject | undefined;
+  /**
+   * One-shot `sync` (CronJob): a fresh token from a new process must not rewrite every Secret each run.
+   * An entry from the same identity (username and source) is kept while it has more life left than
+   * `(1 - fraction)` of the candidate's: it is rewritten only when it is due for refresh.
+   */
+  readonly keepFresh?: { readonly fraction: number; readonly now: number };
 }
 
 export type SecretPlan =
@@ -106,6 +112,13 @@ export function planSecret(input: SecretPlanInput): SecretPlan {
     if (owned.has(entry.key)) continue;
     const meta = currentMeta.get(entry.key);
     if (meta && isLater(meta.expiresAt, entry.credential.expiresAt) && keepCurrent(entry.key)) continue;
+    if (
+      meta &&
+      input.keepFresh &&
+      stillFresh(meta, current.auths[entry.key], entry, input.keepFresh) &&
+      keepCurrent(entry.key)
+    )
+      continue;
     auths[entry.key] = toDockerAuth(entry.credential);
     metas.push({
       key: entry.key,
@@ -227,6 +240,25 @@ function isLater(written: string | null, candidate: Date | null): boolean {
   if (written === null || candidate === null) return false;
   const time = Date.parse(written);
   return Number.isFinite(time) && time > candidate.getTime();
+}
+
+function stillFresh(
+  meta: AuthMeta,
+  auth: DockerAuth | undefined,
+  entry: AuthEntry,
+  keep: { readonly fraction: number; readonly now: number },
+): boolean {
+  const candidate = entry.credential;
+  if (auth === undefined || meta.expiresAt === null || candidate.expiresAt === null) return false;
+  if (
+    auth.username !== candidate.username ||
+    meta.source !== candidate.source ||
+    meta.registry !== entry.registry
+  )
+    return false;
+  const written = Date.parse(meta.expiresAt);
+  if (!Number.isFinite(written)) return false;
+  return written - keep.now > (candidate.expiresAt.getTime() - keep.now) * (1 - keep.fraction);
 }
 
 function earliestExpiry(metas: readonly AuthMeta[]): string | undefined {

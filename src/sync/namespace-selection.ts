@@ -103,6 +103,8 @@ export function matchesLabelSelector(
         return has && req.values.includes(value ?? '');
       case 'notin':
         return !has || !req.values.includes(value ?? '');
+      default:
+        return false;
     }
   });
 }
@@ -123,6 +125,8 @@ export function isGlob(pattern: string): boolean {
 /** A compiled namespace selection; `matches` is pure and cheap (called per namespace event). */
 export interface NamespaceMatcher {
   matches(namespace: Pick<NamespaceInfo, 'name' | 'labels'>): boolean;
+  /** Name rules only (include/exclude/system), for offline dry-run where labels are unknown. */
+  matchesName(name: string): boolean;
   /** Names listed literally in `include` (what dry-run renders when no cluster is reachable). */
   readonly literalNames: readonly string[];
 }
@@ -138,15 +142,17 @@ export function compileNamespaceSelection(
       ? undefined
       : parseLabelSelector(selection.selector, [...path, 'selector']);
   const literalNames = selection.include.filter((pattern) => !isGlob(pattern));
+  const matchesName = (name: string): boolean => {
+    const included = SYSTEM_NAMESPACES.has(name)
+      ? literalNames.includes(name)
+      : include.some((item) => item.re.test(name));
+    return included && !exclude.some((re) => re.test(name));
+  };
   return {
     literalNames,
+    matchesName,
     matches(namespace) {
-      const { name } = namespace;
-      const included = SYSTEM_NAMESPACES.has(name)
-        ? literalNames.includes(name)
-        : include.some((item) => item.re.test(name));
-      if (!included) return false;
-      if (exclude.some((re) => re.test(name))) return false;
+      if (!matchesName(namespace.name)) return false;
       return selector === undefined || matchesLabelSelector(selector, namespace.labels);
     },
   };
