@@ -83,7 +83,7 @@ export function createArtifactRegistryLister(options: ArtifactRegistryListerOpti
           protocol: endpoint.protocol.replace(':', ''),
         }),
   });
-  const callOptions = { maxRetries: 0, retry: null };
+  const callOptions = { maxRetries: 0, autoPaginate: false };
   return {
     async *listLocationIds(project) {
       for await (const location of client.listLocationsAsync({ name: `projects/${project}` }, callOptions)) {

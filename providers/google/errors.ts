@@ -7,6 +7,13 @@ export interface FailureContext {
   readonly registry: string;
   /** `metadata server at 169.254.169.254 (service account default)`, `service account x@y`, … */
   readonly identity: string;
+  /** What failed, when not a credential: `Artifact Registry discovery for projects a, b`. */
+  readonly action?: string;
+}
+
+/** `Google credential for gcr.io (service account x@y)`: the start of every failure message. */
+export function failurePrefix(context: FailureContext): string {
+  return `${context.action ?? `Google credential for ${context.registry}`} (${context.identity})`;
 }
 
 const NETWORK_CODES = new Set([
@@ -46,7 +53,7 @@ const shapes = new SecretScrubber();
 /** Turns whatever google-auth-library, gaxios, gax or undici threw into a RegcredError. */
 export function classifyFailure(error: unknown, context: FailureContext): RegcredError {
   if (error instanceof RegcredError) return error;
-  const where = `Google credential for ${context.registry} (${context.identity})`;
+  const where = failurePrefix(context);
   const details = { registry: context.registry, identity: context.identity };
   const status = httpStatus(error);
   if (status !== undefined) {

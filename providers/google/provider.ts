@@ -111,7 +111,18 @@ export class GoogleProvider implements RegistryProvider {
             ...(discover.locations === undefined ? {} : { locations: discover.locations }),
           }),
         ),
-      this.#retryOptions('discovery', 'Artifact Registry', options.signal),
+      {
+        ...this.#retryOptions(
+          'discovery',
+          this.#identity?.identity.description ?? 'Google identity',
+          options.signal,
+        ),
+        failure: {
+          registry: 'discovery',
+          identity: this.#identity?.identity.description ?? 'Google identity',
+          action: `Artifact Registry discovery for project${discover.projects.length > 1 ? 's' : ''} ${discover.projects.join(', ')}`,
+        },
+      },
     );
     this.#context.logger.info({ projects: discover.projects, hosts }, 'discovered Artifact Registry hosts');
     return hosts;

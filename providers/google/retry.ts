@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../src/core/clock.ts';
 import { ErrorCode, RegcredError } from '../../src/core/errors.ts';
-import { classifyFailure, type FailureContext } from './errors.ts';
+import { classifyFailure, type FailureContext, failurePrefix } from './errors.ts';
 
 export interface RetryOptions {
   readonly clock: Clock;
@@ -50,7 +50,7 @@ export async function withRetries<T>(
         thrown instanceof AttemptTimeout
           ? new RegcredError(
               ErrorCode.Timeout,
-              `Google credential for ${failure.registry} (${failure.identity}): no answer within ${options.attemptTimeoutMs} ms`,
+              `${failurePrefix(failure)}: no answer within ${options.attemptTimeoutMs} ms`,
               { details: { registry: failure.registry, identity: failure.identity } },
             )
           : classifyFailure(thrown, failure);
@@ -107,9 +107,7 @@ async function runAttempt<T>(
 
 function throwIfAborted(signal: AbortSignal, failure: FailureContext): void {
   if (!signal.aborted) return;
-  throw new RegcredError(
-    ErrorCode.Aborted,
-    `Google credential for ${failure.registry} (${failure.identity}): cancelled`,
-    { details: { registry: failure.registry, identity: failure.identity } },
-  );
+  throw new RegcredError(ErrorCode.Aborted, `${failurePrefix(failure)}: cancelled`, {
+    details: { registry: failure.registry, identity: failure.identity },
+  });
 }
