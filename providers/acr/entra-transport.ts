@@ -33,7 +33,9 @@ export function entraTransport(
       const answer = await http({
         url: request.url,
         method,
-        headers: request.headers.toJSON(),
+        // The SDK asks for gzip and expects Node's http client to undo it; undici does not. Token answers
+        // are small, and an uncompressed body keeps the size cap meaningful.
+        headers: { ...request.headers.toJSON(), 'accept-encoding': 'identity' },
         ...(typeof body === 'string' ? { body } : {}),
         ...(signal ? { signal } : {}),
         what,

@@ -90,6 +90,17 @@ export function boundedHttp(options: BoundedHttpOptions): BoundedHttp {
         response.body.destroy();
         throw tooLarge(call.what, maxBodyBytes);
       }
+      const encoding = response.headers['content-encoding'];
+      if (encoding !== undefined && String(encoding).toLowerCase() !== 'identity') {
+        response.body.destroy();
+        throw new RegcredError(
+          ErrorCode.CredentialInvalid,
+          `${call.what}: unexpected ${String(encoding)} response`,
+          {
+            details: { contentEncoding: String(encoding) },
+          },
+        );
+      }
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of response.body) {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 
 /** One request a fake received, with its form or query fields (tests assert on them). */
 export interface RecordedRequest {
@@ -71,14 +72,28 @@ export class Script {
   }
 }
 
+/**
+ * Answers JSON, gzipped when the client accepts gzip (as Entra ID does), so a client that asks for
+ * compression and cannot undo it fails the tests.
+ */
 export function sendJson(
   response: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ) {
+  const text = JSON.stringify(body);
+  if (/\bgzip\b/.test(String(response.req?.headers['accept-encoding'] ?? ''))) {
+    response.writeHead(status, {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+      ...headers,
+    });
+    response.end(gzipSync(text));
+    return;
+  }
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
-  response.end(JSON.stringify(body));
+  response.end(text);
 }
 
 export async function listen(server: Server): Promise<number> {
