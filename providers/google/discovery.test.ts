@@ -4,9 +4,11 @@ import {
   type FakeArtifactRegistry,
   startFakeArtifactRegistry,
 } from '../../test/fakes/google/artifact-registry-server.ts';
+import { startFakeGoogleApis } from '../../test/fakes/google/google-apis-server.ts';
+import { loopbackDispatcher } from '../../test/fakes/google/loopback-dispatcher.ts';
 import { type FakeMetadataServer, startFakeMetadataServer } from '../../test/fakes/google/metadata-server.ts';
 import googleProvider from './index.ts';
-import { makeTestProvider, settle, signal, type TestProvider } from './testing.ts';
+import { makeServiceAccountKey, makeTestProvider, settle, signal, type TestProvider } from './testing.ts';
 
 let metadata: FakeMetadataServer;
 let registry: FakeArtifactRegistry;
@@ -114,6 +116,36 @@ describe('google provider: Artifact Registry discovery (REST fallback client aga
     expect(error.message).toContain('secret-project');
     expect(error.message).not.toContain(metadata.issued[0]);
     expect(registry.calls.count('list-locations')).toBe(1);
+  });
+
+  it('works in key mode too: the key signs a JWT for the API token (oauth2.googleapis.com routed to a fake)', async () => {
+    const key = makeServiceAccountKey();
+    const apis = await startFakeGoogleApis({
+      serviceAccounts: new Map([['puller@demo-project.iam.gserviceaccount.com', key.publicKey]]),
+    });
+    const keyRegistry = await startFakeArtifactRegistry({
+      acceptToken: apis.isValidToken,
+      locations: { 'team-b': ['europe-west4'] },
+      repositories: { 'team-b': [{ location: 'europe-west4', id: 'apps', format: 'DOCKER' }] },
+    });
+    try {
+      wired = makeTestProvider({
+        config: { keyEnv: 'KEY', discover: { projects: ['team-b'], endpoint: keyRegistry.origin } },
+        env: { KEY: key.json },
+        dispatcher: loopbackDispatcher({ 'oauth2.googleapis.com:443': apis.port }),
+      });
+      expect(await wired.provider.discoverHosts({ signal: signal() })).toEqual([
+        'europe-west4-docker.pkg.dev',
+      ]);
+      expect(apis.calls.count('oauth2-token')).toBe(1);
+      const credential = await wired.provider.getCredential('europe-west4-docker.pkg.dev', {
+        signal: signal(),
+      });
+      expect(credential.username).toBe('_json_key');
+    } finally {
+      await keyRegistry.close();
+      await apis.close();
+    }
   });
 
   it('the factory advertises discovery and validates discover', () => {
