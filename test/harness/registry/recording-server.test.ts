@@ -1,9 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { httpProbe } from './http-probe.ts';
 import { buildOciImage, type OciImage } from './oci-image.ts';
 import { type RecordingServer, startRecordingServer } from './recording-server.ts';
 import { type RegistryHandle, startRegistry } from './registry-process.ts';
-import { pushImage } from './skopeo.ts';
+import { pushImage, skopeoCopy } from './skopeo.ts';
 
 describe('recording server', () => {
   const servers: RecordingServer[] = [];
@@ -122,5 +125,45 @@ describe('recording server forwarding to a real registry', () => {
     await expect(httpProbe(`${front.url}/v2/team/app/blobs/${blob}`)).rejects.toThrow(
       /aborted|ECONNRESET|socket hang up/,
     );
+  });
+
+  it('fronts a registry whose blobs redirect to a blob store; skopeo sends the store no Authorization', async () => {
+    const secured = await startRegistry({
+      auth: 'htpasswd',
+      users: [{ username: 'dave', password: 'dave-pass' }],
+    });
+    const blobStore = await startRecordingServer({
+      respond: (req) => ({ bodyFile: image.blobPath(req.path.split('/').at(-1) ?? '') }),
+    });
+    const storeUrl = blobStore.url;
+    const s3Like = await startRecordingServer({
+      forwardTo: secured.url,
+      respond: (req) =>
+        req.method === 'GET' && /\/blobs\/sha256:/.test(req.path)
+          ? { redirect: `${storeUrl}/store/${req.path.split('/').at(-1)}` }
+          : undefined,
+    });
+    const out = await mkdtemp(join(tmpdir(), 'regcred-redirect-'));
+    try {
+      await pushImage(image, secured, 'team/app:1');
+      const pull = await skopeoCopy({
+        src: `docker://${s3Like.host}/team/app:1`,
+        dest: `dir:${out}`,
+        creds: secured.users[0],
+        tlsVerify: false,
+      });
+      expect(pull.stderr).toBe('');
+      expect(pull.digest).toBe(image.manifestDigest);
+      expect(blobStore.requests.map((r) => r.path).sort()).toEqual(
+        image.blobs.map((b) => `/store/${b.digest}`).sort(),
+      );
+      expect(blobStore.requests.every((r) => r.headers.authorization === undefined)).toBe(true);
+      expect(s3Like.requests.some((r) => r.headers.authorization?.toString().startsWith('Basic '))).toBe(
+        true,
+      );
+    } finally {
+      await Promise.all([s3Like.stop(), blobStore.stop(), secured.stop()]);
+      await rm(out, { recursive: true, force: true });
+    }
   });
 });

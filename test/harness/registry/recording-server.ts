@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import {
   createServer as createHttpServer,
   request as httpRequest,
@@ -25,7 +26,7 @@ export interface RecordedRequest {
   bodyBytes: number;
 }
 
-/** What to answer. With none of status/body/redirect/destroy and a `forwardTo`, the request is forwarded. */
+/** What to answer. With none of status/body/bodyFile/redirect/destroy and a `forwardTo`, the request is forwarded. */
 export interface RecordedResponse {
   status?: number;
   headers?: Record<string, string>;
@@ -35,6 +36,10 @@ export interface RecordedResponse {
   redirectStatus?: number;
   /** Drops the connection without answering. */
   destroy?: boolean;
+  /** Streams this file as the body (e.g. `image.blobPath(digest)`: a blob store behind a redirect). */
+  bodyFile?: string;
+  /** Wait this long before answering or forwarding (e.g. to let a token expire between requests). */
+  delayMs?: number;
   /** Forwarding only: cut the connection after this many response body bytes. */
   abortAfterBytes?: number;
 }
@@ -87,31 +92,21 @@ export async function startRecordingServer(
     requests.push(record);
     const spec = typeof responder === 'function' ? responder(record) : responder;
     const answers =
-      spec && (spec.status !== undefined || spec.body !== undefined || spec.redirect || spec.destroy);
+      spec &&
+      (spec.status !== undefined ||
+        spec.body !== undefined ||
+        spec.bodyFile !== undefined ||
+        spec.redirect ||
+        spec.destroy);
     if (options.forwardTo && !answers) {
-      forward(req, res, record, options.forwardTo, options.forwardCaPem, spec?.abortAfterBytes);
+      const { forwardTo, forwardCaPem } = options;
+      later(spec?.delayMs, () => forward(req, res, record, forwardTo, forwardCaPem, spec?.abortAfterBytes));
       return;
     }
     req.on('data', (chunk: Buffer) => {
       record.bodyBytes += chunk.length;
     });
-    req.on('end', () => {
-      if (spec?.destroy) {
-        res.socket?.destroy();
-        return;
-      }
-      if (spec?.redirect) {
-        res.writeHead(spec.redirectStatus ?? 307, { location: spec.redirect, ...spec.headers });
-        res.end();
-        return;
-      }
-      const body = spec?.body ?? '';
-      res.writeHead(spec?.status ?? 200, {
-        'content-length': String(Buffer.byteLength(body)),
-        ...spec?.headers,
-      });
-      res.end(req.method === 'HEAD' ? undefined : body);
-    });
+    req.on('end', () => later(spec?.delayMs, () => answer(req, res, spec)));
   };
   const server = tls
     ? createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, listener)
@@ -139,6 +134,41 @@ export async function startRecordingServer(
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+function later(delayMs: number | undefined, fn: () => void): void {
+  if (delayMs && delayMs > 0) setTimeout(fn, delayMs);
+  else fn();
+}
+
+function answer(req: IncomingMessage, res: ServerResponse, spec: RecordedResponse | undefined): void {
+  if (spec?.destroy) {
+    res.socket?.destroy();
+    return;
+  }
+  if (spec?.redirect) {
+    res.writeHead(spec.redirectStatus ?? 307, { location: spec.redirect, ...spec.headers });
+    res.end();
+    return;
+  }
+  if (spec?.bodyFile !== undefined) {
+    const path = spec.bodyFile;
+    stat(path).then(
+      (info) => {
+        res.writeHead(spec.status ?? 200, { 'content-length': String(info.size), ...spec.headers });
+        if (req.method === 'HEAD') res.end();
+        else createReadStream(path).pipe(res);
+      },
+      () => {
+        res.writeHead(404);
+        res.end();
+      },
+    );
+    return;
+  }
+  const body = spec?.body ?? '';
+  res.writeHead(spec?.status ?? 200, { 'content-length': String(Buffer.byteLength(body)), ...spec?.headers });
+  res.end(req.method === 'HEAD' ? undefined : body);
 }
 
 function forward(

@@ -125,14 +125,14 @@ describe('token expiry against a real registry', () => {
         headers: { authorization: `Bearer ${token}`, accept: image.manifestMediaType },
       });
     expect((await manifest()).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 3_200));
+    await new Promise((resolve) => setTimeout(resolve, 4_200));
     const late = await manifest();
     expect(late.status).toBe(401);
     expect(late.headers['www-authenticate']).toMatch(/error="invalid_token"/);
   });
 
   it('skopeo completes a pull while each token dies within seconds, fetching fresh ones', async () => {
-    tokens.configure({ tokenTtlSeconds: 1, exactExpiry: true, issuedAtOffsetSeconds: -3600 });
+    tokens.configure({ tokenTtlSeconds: 2, exactExpiry: true, issuedAtOffsetSeconds: -3600 });
     tokens.clearRequests();
     const pull = await skopeoCopy({
       src: dockerReference(registry, 'team/app:1'),

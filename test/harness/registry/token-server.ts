@@ -26,7 +26,7 @@ export interface StartTokenServerOptions {
   tokenTtlSeconds?: number;
   /**
    * Shift `exp` back by the registry's 60 s leeway so the registry really refuses the token
-   * `tokenTtlSeconds` after issue (needed to test expiry within a short test).
+   * `tokenTtlSeconds` (up to one second more) after issue: to test expiry within a short test.
    */
   exactExpiry?: boolean;
   algorithm?: JwtAlgorithm;
@@ -183,7 +183,8 @@ export async function startTokenServer(options: StartTokenServerOptions): Promis
       return unauthorized();
     }
     record.access = user ? grant(user, record.scopes) : [];
-    const now = Math.floor(Date.now() / 1000);
+    const nowMs = Date.now();
+    const now = Math.floor(nowMs / 1000);
     const ttl = behaviour.tokenTtlSeconds;
     const shift = behaviour.exactExpiry ? REGISTRY_EXPIRY_LEEWAY_SECONDS : 0;
     const token = signer.sign({
@@ -192,7 +193,8 @@ export async function startTokenServer(options: StartTokenServerOptions): Promis
       aud: record.service ?? service,
       iat: now,
       nbf: now - 1,
-      exp: now + ttl - shift,
+      // Rounded up: the token lives at least `ttl` seconds (at most one more), never less.
+      exp: Math.ceil(nowMs / 1000) + ttl - shift,
       jti: randomUUID(),
       access: record.access,
     });
