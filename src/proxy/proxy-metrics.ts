@@ -10,6 +10,8 @@ export interface ProxyMetrics {
   upstreamLatency(registry: string, route: string, seconds: number): void;
   tokenFetch(registry: string, result: 'ok' | 'error'): void;
   tokenCacheHit(registry: string): void;
+  /** An upstream refused credentials the proxy had cached; they were refreshed and the request retried. */
+  authRefresh(registry: string): void;
 }
 
 /** Registers the proxy metrics on `registry`. Throws if they are registered twice on one registry. */
@@ -45,6 +47,12 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
     labelNames: ['registry'] as const,
     registers: [registry],
   });
+  const authRefreshes = new Counter({
+    name: 'regcred_proxy_upstream_auth_refreshes_total',
+    help: 'Upstream 401s on cached credentials or tokens that led to a refresh and one retry, by registry.',
+    labelNames: ['registry'] as const,
+    registers: [registry],
+  });
   return {
     request: (route, method, status) => requests.inc({ route, method, status: String(status) }),
     bytes: (route, count) => {
@@ -54,6 +62,7 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
       latency.observe({ registry: registryHost, route }, seconds),
     tokenFetch: (registryHost, result) => tokenFetches.inc({ registry: registryHost, result }),
     tokenCacheHit: (registryHost) => tokenHits.inc({ registry: registryHost }),
+    authRefresh: (registryHost) => authRefreshes.inc({ registry: registryHost }),
   };
 }
 
@@ -64,4 +73,5 @@ export const noProxyMetrics: ProxyMetrics = {
   upstreamLatency: () => {},
   tokenFetch: () => {},
   tokenCacheHit: () => {},
+  authRefresh: () => {},
 };

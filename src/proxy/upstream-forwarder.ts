@@ -113,7 +113,10 @@ export class UpstreamForwarder {
         if (outcome.kind === 'unauthorized') {
           const retry = auth.unauthorized(target, request.scope, outcome.challenge, authorization);
           if (!retry || !canRetryAuth) throw upstreamDenied(target);
-          if (authorization !== undefined) refreshed = true;
+          if (authorization !== undefined) {
+            refreshed = true;
+            metrics.authRefresh(target.host);
+          }
           learned = true;
           authorization = await auth.authorization(target, request.scope, clientGone.signal);
           if (authorization === undefined) throw upstreamDenied(target);
