@@ -244,3 +244,25 @@ describe('token server on its own', () => {
     }
   });
 });
+
+describe('one caller-owned token server for two registries', () => {
+  it('serves both, and stopping a registry leaves the token server running', async () => {
+    const tokens = await startTokenServer({ users: [alice] });
+    const first = await startRegistry({ auth: 'token', tokenServer: tokens });
+    const second = await startRegistry({ auth: 'token', tokenServer: tokens });
+    try {
+      const image = await buildOciImage(TEST_IMAGE_SPECS.small);
+      await pushImage(image, first, 'one/app:1', alice);
+      await first.stop();
+      await pushImage(image, second, 'two/app:1', alice);
+      expect(tokens.requests.filter((r) => r.status === 200).map((r) => r.scopes[0])).toEqual([
+        'repository:one/app:pull,push',
+        'repository:two/app:pull,push',
+      ]);
+    } finally {
+      await first.stop();
+      await second.stop();
+      await tokens.stop();
+    }
+  });
+});
