@@ -373,8 +373,9 @@ describe('failures', () => {
     const controller = new AbortController();
     const pending = p.getCredential(world.acr.host, { signal: controller.signal });
     if (testCase.abortAfterStart) {
-      while (world.acr.script.count(EXCHANGE_PATH) === before.exchange)
+      for (let i = 0; i < 2000 && world.acr.script.count(EXCHANGE_PATH) === before.exchange; i++) {
         await new Promise((r) => setTimeout(r, 5));
+      }
       controller.abort(new Error('test abort'));
     }
     const result = await failure(drive(world.clock, pending));
