@@ -82,7 +82,15 @@ export function createProxyApp(options: ProxyAppOptions): Hono<Env> {
   app.all('/v2/*', (c) =>
     refuse(c, new OciError(405, 'UNSUPPORTED', 'this proxy serves pulls only (GET, HEAD)')),
   );
-  app.all('*', (c) => refuse(c, new OciError(404, 'UNSUPPORTED', 'not an OCI distribution endpoint')));
+  app.all('*', (c) => {
+    // Hono routes on the normalized URL: `/v2/a/../../x` lands here. Report what is wrong with the raw one.
+    try {
+      parseOciRequest(c.env?.incoming?.url ?? rawTarget(c.req.url));
+    } catch (error) {
+      if (error instanceof OciError) return refuse(c, error);
+    }
+    return refuse(c, new OciError(404, 'UNSUPPORTED', 'not an OCI distribution endpoint'));
+  });
   app.onError((_error, c) => refuse(c, new OciError(500, 'UNKNOWN', 'internal proxy error'), 'error'));
   return app;
 }
