@@ -70,6 +70,10 @@ describe('google provider: Application Default Credentials files', () => {
     expect(issued.at(-1)?.subject).toBe('ci-puller@demo-project.iam.gserviceaccount.com');
     expect(credential.expiresAt).toBeInstanceOf(Date);
     expect(credential.source).toBe('google:service account ci-puller@demo-project.iam.gserviceaccount.com');
+    // regcred's cache decides when to refresh: a second request gets a new token, not the library's cached one.
+    const again = await wired.provider.getCredential('asia-docker.pkg.dev', { signal: signal() });
+    expect(again.password).not.toBe(credential.password);
+    expect(again.password).toBe(apis.issued.at(-1)?.token);
   });
 
   it('credentialsFile in the config wins over GOOGLE_APPLICATION_CREDENTIALS', async () => {

@@ -74,6 +74,11 @@ export class GoogleProvider implements RegistryProvider {
     return this.#cacheKey;
   }
 
+  /**
+   * A fresh credential for `registryHost` (never the library's cached token: regcred's cache decides).
+   * Throws RegcredError: ERR_CREDENTIAL_AUTH, ERR_CREDENTIAL_FETCH, ERR_CREDENTIAL_THROTTLED, ERR_TIMEOUT,
+   * ERR_ABORTED, ERR_CREDENTIAL_INVALID or ERR_CREDENTIAL_SOURCE, naming the host and the identity.
+   */
   async getCredential(registryHost: string, options: GetCredentialOptions): Promise<Credential> {
     const host = registryHost.toLowerCase();
     if (this.#keySource) {
@@ -96,6 +101,7 @@ export class GoogleProvider implements RegistryProvider {
     };
   }
 
+  /** `<location>-docker.pkg.dev` hosts of `discover.projects`; throws like `getCredential`. */
   async discoverHosts(options: GetCredentialOptions): Promise<string[]> {
     const discover = this.#config.discover;
     if (discover === undefined) {
