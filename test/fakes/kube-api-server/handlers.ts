@@ -205,6 +205,25 @@ export function handleUpdate(ctx: HandlerContext, call: Call, manager: string): 
     delete next.metadata.resourceVersion;
     return create(ctx, call, next, call.name!, manager);
   }
+  if (!r.unconditionalUpdate && !next.metadata.resourceVersion) {
+    throw new ApiError(
+      422,
+      'Invalid',
+      `${qualifiedResource(r)} "${call.name}" is invalid: metadata.resourceVersion: Invalid value: 0: must be specified for an update`,
+      {
+        name: call.name!,
+        ...(r.group === '' ? {} : { group: r.group }),
+        kind: r.resource,
+        causes: [
+          {
+            reason: 'FieldValueInvalid',
+            message: 'Invalid value: 0: must be specified for an update',
+            field: 'metadata.resourceVersion',
+          },
+        ],
+      },
+    );
+  }
   return commitUpdate(ctx, call, old, next, manager);
 }
 

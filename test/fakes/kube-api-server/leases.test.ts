@@ -66,6 +66,18 @@ describe('leases (leader election)', () => {
     expect(server.requests.at(-1)?.status).toBe(201);
   });
 
+  it('refuse an update without resourceVersion (422: leases do not allow unconditional updates)', async () => {
+    const failure = await apiFailure(
+      clients.coordination.replaceNamespacedLease({
+        namespace: 'regcred',
+        name: 'regcred-leader',
+        body: lease('sneaky'),
+      }),
+    );
+    expect(failure).toMatchObject({ code: 422, reason: 'Invalid' });
+    expect(failure.details?.causes).toEqual([expect.objectContaining({ field: 'metadata.resourceVersion' })]);
+  });
+
   it('reject a negative leaseDurationSeconds (422)', async () => {
     const body = lease('x');
     body.metadata = { name: 'bad' };

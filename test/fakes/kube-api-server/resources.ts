@@ -11,6 +11,8 @@ export interface ResourceInfo {
   apiVersion: string;
   /** Whether PUT of a missing object creates it (the real strategy's AllowCreateOnUpdate). */
   createOnUpdate: boolean;
+  /** Whether PUT may omit metadata.resourceVersion (the real strategy's AllowUnconditionalUpdate). */
+  unconditionalUpdate: boolean;
   shortNames: string[];
 }
 
@@ -21,6 +23,7 @@ function info(
   kind: string,
   namespaced: boolean,
   createOnUpdate: boolean,
+  unconditionalUpdate: boolean,
   shortNames: string[] = [],
 ): ResourceInfo {
   return {
@@ -32,18 +35,20 @@ function info(
     key: group === '' ? resource : `${resource}.${group}`,
     apiVersion: group === '' ? version : `${group}/${version}`,
     createOnUpdate,
+    unconditionalUpdate,
     shortNames,
   };
 }
 
 export const RESOURCES: readonly ResourceInfo[] = [
-  info('', 'v1', 'namespaces', 'Namespace', false, false, ['ns']),
-  info('', 'v1', 'secrets', 'Secret', true, false),
-  info('', 'v1', 'serviceaccounts', 'ServiceAccount', true, false, ['sa']),
-  info('', 'v1', 'configmaps', 'ConfigMap', true, false, ['cm']),
-  info('', 'v1', 'events', 'Event', true, true, ['ev']),
-  info('events.k8s.io', 'v1', 'events', 'Event', true, true, ['ev']),
-  info('coordination.k8s.io', 'v1', 'leases', 'Lease', true, true),
+  info('', 'v1', 'namespaces', 'Namespace', false, false, true, ['ns']),
+  info('', 'v1', 'secrets', 'Secret', true, false, true),
+  info('', 'v1', 'serviceaccounts', 'ServiceAccount', true, false, true, ['sa']),
+  info('', 'v1', 'configmaps', 'ConfigMap', true, false, true, ['cm']),
+  info('', 'v1', 'events', 'Event', true, true, true, ['ev']),
+  info('events.k8s.io', 'v1', 'events', 'Event', true, true, true, ['ev']),
+  // Leases: PUT may create, but an update must carry resourceVersion (leader election depends on it).
+  info('coordination.k8s.io', 'v1', 'leases', 'Lease', true, true, false),
 ];
 
 const byKey = new Map(RESOURCES.map((r) => [r.key, r]));

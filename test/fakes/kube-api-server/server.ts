@@ -228,7 +228,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
   };
 
-  const server: Server = createServer({ keepAlive: true, keepAliveTimeout: 30_000 }, (req, res) => {
+  const server: Server = createServer({ keepAlive: true, keepAliveTimeout: 5_000 }, (req, res) => {
     void handle(req, res);
   });
   await new Promise<void>((resolve, reject) => {
