@@ -474,3 +474,57 @@ describe('cacheKey', () => {
     expect(a.cacheKey?.('myreg.azurecr.io')).not.toContain(SECRET_CLIENT.secret);
   });
 });
+
+describe('sovereign clouds: the Entra authority per registry', () => {
+  it.each([
+    {
+      name: 'public by suffix',
+      raw: {},
+      host: 'myregistry.azurecr.io',
+      authority: 'https://login.microsoftonline.com',
+    },
+    {
+      name: 'China by suffix',
+      raw: {},
+      host: 'myregistry.azurecr.cn',
+      authority: 'https://login.chinacloudapi.cn',
+    },
+    {
+      name: 'US Gov by suffix',
+      raw: {},
+      host: 'myregistry.azurecr.us',
+      authority: 'https://login.microsoftonline.us',
+    },
+    {
+      name: 'config cloud wins over the suffix',
+      raw: { cloud: 'china' },
+      host: 'myregistry.azurecr.io',
+      authority: 'https://login.chinacloudapi.cn',
+    },
+    {
+      name: 'config authorityHost wins over all',
+      raw: { cloud: 'china', authorityHost: 'https://login.example/' },
+      host: 'myregistry.azurecr.cn',
+      authority: 'https://login.example',
+    },
+    {
+      name: 'AZURE_AUTHORITY_HOST for a custom host',
+      raw: {},
+      env: { AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.us/' },
+      host: 'registry.internal:5000',
+      authority: 'https://login.microsoftonline.us',
+    },
+    {
+      name: 'public when nothing says otherwise',
+      raw: {},
+      host: 'registry.internal:5000',
+      authority: 'https://login.microsoftonline.com',
+    },
+  ])('$name', ({ raw, env, host, authority }) => {
+    const { provider: p } = provider(
+      { authorityHost: undefined, identity: secretIdentity, ...raw },
+      { ...secretEnv, ...env },
+    );
+    expect(p.cacheKey?.(host)?.endsWith(`@${authority}`)).toBe(true);
+  });
+});
