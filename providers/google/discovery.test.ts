@@ -95,6 +95,15 @@ describe('google provider: Artifact Registry discovery (REST fallback client aga
     );
   });
 
+  it('a token failure during discovery keeps its code (ERR_CREDENTIAL_AUTH from a 403 metadata server)', async () => {
+    const { provider, clock } = wire({ projects: ['team-a'] });
+    metadata.faults.fail('token', { status: 403 }, 20);
+    const error = (await settle(provider.discoverHosts({ signal: signal() }), clock)) as RegcredError;
+    expect(error.code).toBe(ErrorCode.CredentialAuth);
+    expect(error.message).toContain('metadata server');
+    expect(registry.calls.count('list-locations')).toBe(0);
+  });
+
   it('does not list locations when they are configured', async () => {
     const { provider } = wire({ projects: ['team-a'], locations: ['us'] });
     await provider.discoverHosts({ signal: signal() });

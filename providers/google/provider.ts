@@ -48,6 +48,7 @@ export class GoogleProvider implements RegistryProvider {
   #flight: Flight | undefined;
   #lister: RepositoryLister | undefined;
   #emailLookedUp = false;
+  #discoveryTokenError: RegcredError | undefined;
 
   constructor(config: GoogleConfig, context: ProviderContext, deps: GoogleProviderDeps = {}) {
     this.#config = config;
@@ -109,23 +110,33 @@ export class GoogleProvider implements RegistryProvider {
       return [];
     }
     const lister = this.#listerFor(discover.endpoint);
+    const identity = (await this.#resolveIdentity('discovery')).description;
     const hosts = await withRetries(
-      (signal) =>
-        withRequestSignal(signal, () =>
-          discoverDockerHosts(lister, {
-            projects: discover.projects,
-            ...(discover.locations === undefined ? {} : { locations: discover.locations }),
-          }),
-        ),
+      async (signal) => {
+        this.#discoveryTokenError = undefined;
+        try {
+          return await withRequestSignal(signal, () =>
+            discoverDockerHosts(lister, {
+              projects: discover.projects,
+              ...(discover.locations === undefined ? {} : { locations: discover.locations }),
+            }),
+          );
+        } catch (error) {
+          // gax wraps auth failures in its own error; the token fetch's error (already retried) says more.
+          const tokenError = this.#discoveryTokenError as RegcredError | undefined;
+          if (tokenError === undefined) throw error;
+          throw new RegcredError(tokenError.code, tokenError.message, {
+            cause: tokenError,
+            retryable: false,
+            details: tokenError.details,
+          });
+        }
+      },
       {
-        ...this.#retryOptions(
-          'discovery',
-          this.#identity?.identity.description ?? 'Google identity',
-          options.signal,
-        ),
+        ...this.#retryOptions('discovery', identity, options.signal),
         failure: {
           registry: 'discovery',
-          identity: this.#identity?.identity.description ?? 'Google identity',
+          identity,
           action: `Artifact Registry discovery for project${discover.projects.length > 1 ? 's' : ''} ${discover.projects.join(', ')}`,
         },
       },
@@ -144,7 +155,13 @@ export class GoogleProvider implements RegistryProvider {
     if (this.#lister === undefined) {
       // The token for discovery comes through the same coalesced fetch as registry credentials.
       const authClient = new ProviderTokenClient(
-        () => this.#token('discovery', currentRequestSignal() ?? new AbortController().signal),
+        () =>
+          this.#token('discovery', currentRequestSignal() ?? new AbortController().signal).catch(
+            (error: unknown) => {
+              if (error instanceof RegcredError) this.#discoveryTokenError = error;
+              throw error;
+            },
+          ),
         this.#transporter,
       );
       const create = this.#deps.createLister ?? createArtifactRegistryLister;
