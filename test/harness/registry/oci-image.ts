@@ -62,7 +62,7 @@ export interface OciImage {
   blobPath(digest: string): string;
 }
 
-const BUILDER_VERSION = 2;
+const BUILDER_VERSION = 3;
 const MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
 const CONFIG_MEDIA_TYPE = 'application/vnd.oci.image.config.v1+json';
 const LAYER_MEDIA_TYPE = 'application/vnd.oci.image.layer.v1.tar+gzip';
@@ -249,6 +249,8 @@ async function tarGzip(
   await pipeline(
     tar.stdout,
     tee(tarHash),
+    // zlib's output depends on how its input is chunked (pipe reads vary): fixed chunks keep it reproducible.
+    rechunk(64 * 1024),
     createGzip({ level }),
     tee(gzHash, (n) => {
       size += n;
@@ -258,6 +260,29 @@ async function tarGzip(
   const tarCode = await exited;
   if (tarCode !== 0) throw new Error(`tar failed in ${root}: ${errors.join('')}`);
   return { digest: `sha256:${gzHash.digest('hex')}`, size, diffId: `sha256:${tarHash.digest('hex')}` };
+}
+
+function rechunk(size: number): Transform {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= size) {
+        const all = Buffer.concat(pending);
+        let offset = 0;
+        for (; offset + size <= all.length; offset += size) this.push(all.subarray(offset, offset + size));
+        pending = [all.subarray(offset)];
+        pendingBytes = all.length - offset;
+      }
+      callback();
+    },
+    flush(callback) {
+      if (pendingBytes > 0) this.push(Buffer.concat(pending));
+      callback();
+    },
+  });
 }
 
 function tee(hash: ReturnType<typeof createHash>, count?: (n: number) => void): Transform {
