@@ -1,4 +1,5 @@
 import { Faults } from './faults.ts';
+import { writeServiceAccountFiles } from './in-cluster.ts';
 import { kubeconfigFor } from './kubeconfig.ts';
 import { startHttpServer } from './server.ts';
 import { MemoryStore } from './store.ts';
@@ -33,6 +34,13 @@ export interface FakeKubeApiServerOptions {
   namespaceDeletionDelayMs?: number;
   /** Wall clock for creationTimestamp, deletionTimestamp and managedFields times; default `new Date()`. */
   now?: () => Date;
+  /**
+   * Serve https with this certificate (e.g. from test/fakes/tls/test-ca.ts, issued for 127.0.0.1);
+   * `caPem` goes into kubeconfigYaml() and the in-cluster ca.crt. Default: plain http.
+   */
+  tls?: { certPem: string; keyPem: string; caPem: string };
+  /** Require `Authorization: Bearer <token>` on every request (401 Unauthorized otherwise). Default: accept anything. */
+  token?: string;
 }
 
 export interface FakeKubeApiServer {
@@ -51,6 +59,16 @@ export interface FakeKubeApiServer {
   /** Forget history: watches (and list continue tokens) from an older resourceVersion get 410. */
   compact(): void;
   close(): Promise<void>;
+  /** TCP connections accepted so far (a client that reuses connections keeps this low). */
+  readonly connections: number;
+  /**
+   * Write token, ca.crt and namespace under `prefix` for client-node's `loadFromCluster(prefix)` and
+   * return the KUBERNETES_SERVICE_HOST/PORT values to put in the environment. Throws without `tls`.
+   */
+  writeServiceAccountFiles(
+    prefix: string,
+    namespace: string,
+  ): Record<'KUBERNETES_SERVICE_HOST' | 'KUBERNETES_SERVICE_PORT', string>;
 }
 
 /**
@@ -75,10 +93,13 @@ export async function startFakeKubeApiServer(
     latencyMs: options.latencyMs ?? 0,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000,
     namespaceDeletionDelayMs: options.namespaceDeletionDelayMs ?? 50,
+    tls: options.tls,
+    token: options.token,
   });
+  const token = options.token ?? 'fake-token';
   return {
     url: http.url,
-    kubeconfigYaml: (namespace) => kubeconfigFor(http.url, namespace),
+    kubeconfigYaml: (namespace) => kubeconfigFor(http.url, token, options.tls?.caPem, namespace),
     requests,
     resetRequests() {
       requests.length = 0;
@@ -88,5 +109,12 @@ export async function startFakeKubeApiServer(
     dropWatches: () => http.dropWatches(),
     compact: () => store.compact(),
     close: () => http.close(),
+    get connections() {
+      return http.connections;
+    },
+    writeServiceAccountFiles(prefix, namespace) {
+      if (!options.tls) throw new Error('writeServiceAccountFiles needs the fake started with `tls`');
+      return writeServiceAccountFiles(prefix, http.url, token, options.tls.caPem, namespace);
+    },
   };
 }

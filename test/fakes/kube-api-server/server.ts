@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { discovery } from './discovery.ts';
@@ -28,10 +29,16 @@ export interface HttpServerOptions {
   latencyMs: number | ((req: RecordedRequest) => number);
   bookmarkIntervalMs: number;
   namespaceDeletionDelayMs: number;
+  /** Serve https with this certificate instead of http. */
+  tls: { certPem: string; keyPem: string } | undefined;
+  /** When set, every request must carry `Authorization: Bearer <token>` (401 otherwise). */
+  token: string | undefined;
 }
 
 export interface RunningServer {
   url: string;
+  /** TCP connections accepted so far. */
+  readonly connections: number;
   dropWatches(): void;
   close(): Promise<void>;
 }
@@ -134,6 +141,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (contentType !== undefined) record.contentType = contentType;
     requests.push(record);
     try {
+      if (options.token !== undefined && req.headers.authorization !== `Bearer ${options.token}`) {
+        throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+      }
       const text = method === 'GET' ? '' : await readBody(req);
       const body = parseBody(text, contentType);
       if (body !== undefined) record.body = body;
@@ -228,8 +238,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
   };
 
-  const server: Server = createServer({ keepAlive: true, keepAliveTimeout: 5_000 }, (req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     void handle(req, res);
+  };
+  const serverOptions = { keepAlive: true, keepAliveTimeout: 5_000 };
+  const server: Server = options.tls
+    ? createHttpsServer({ ...serverOptions, cert: options.tls.certPem, key: options.tls.keyPem }, listener)
+    : createServer(serverOptions, listener);
+  let connections = 0;
+  server.on('connection', () => {
+    connections++;
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -237,7 +255,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    get connections() {
+      return connections;
+    },
     dropWatches() {
       for (const w of [...watches]) w.drop();
     },
