@@ -1,0 +1,74 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { configSchema } from '../../src/config/schema.ts';
+
+function hasKubectl(): boolean {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+type Doc = { apiVersion: string; kind: string; metadata: { name: string }; [key: string]: unknown };
+
+async function validate(doc: Doc): Promise<void> {
+  const path = doc.apiVersion.includes('/') ? doc.apiVersion : `v1`;
+  const module = (await import(`kubernetes-models/${path}/${doc.kind}`)) as Record<
+    string,
+    new (
+      value: unknown,
+    ) => { validate(): void }
+  >;
+  const Model = module[doc.kind] ?? module.default;
+  if (!Model) throw new Error(`no model for ${doc.apiVersion} ${doc.kind}`);
+  new Model(doc).validate();
+}
+
+describe.runIf(hasKubectl())('deploy/ kustomize overlays', () => {
+  it.each(['deployment', 'cronjob'])('%s renders offline and every object is valid', async (overlay) => {
+    const rendered = execFileSync('kubectl', ['kustomize', `deploy/overlays/${overlay}`], {
+      encoding: 'utf8',
+    });
+    const docs = parseAllDocuments(rendered).map((d) => d.toJS() as Doc);
+    for (const doc of docs) await validate(doc);
+    const kinds = docs.map((d) => d.kind);
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'ServiceAccount',
+        'ClusterRole',
+        'ClusterRoleBinding',
+        'Role',
+        'RoleBinding',
+        'ConfigMap',
+      ]),
+    );
+    expect(kinds).toContain(overlay === 'deployment' ? 'Deployment' : 'CronJob');
+    const workload = JSON.stringify(docs.find((d) => d.kind === 'Deployment' || d.kind === 'CronJob'));
+    expect(workload).toContain('"runAsNonRoot":true');
+    expect(workload).toContain('"readOnlyRootFilesystem":true');
+  });
+
+  it('the shipped config is valid regcred config', () => {
+    const config = configSchema.parse(parse(readFileSync('deploy/base/regcred.yaml', 'utf8')));
+    expect(config.secrets[0]?.name).toBe('regcred');
+  });
+
+  it('RBAC grants nothing beyond what sync needs', () => {
+    const role = parse(readFileSync('deploy/base/clusterrole.yaml', 'utf8')) as {
+      rules: { resources: string[]; verbs: string[] }[];
+    };
+    const granted = Object.fromEntries(
+      role.rules.map((r) => [r.resources.join(','), r.verbs.sort().join(',')]),
+    );
+    expect(granted).toEqual({
+      namespaces: 'get,list,watch',
+      secrets: 'create,delete,get,list,patch,update,watch',
+      serviceaccounts: 'get,list,patch,watch',
+      events: 'create,patch',
+    });
+  });
+});
