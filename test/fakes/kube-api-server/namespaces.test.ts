@@ -36,8 +36,8 @@ describe('namespaces', () => {
     expect(failure).toMatchObject({ code: 422, reason: 'Invalid' });
   });
 
-  it('go Terminating on DELETE, refuse new content with 403, then vanish with their objects', async () => {
-    const { server, core } = await start({ namespaceDeletionDelayMs: 100 });
+  it('go Terminating on DELETE and refuse new content with 403 while terminating', async () => {
+    const { server, core } = await start({ namespaceDeletionDelayMs: -1 });
     await core.createNamespacedSecret({ namespace: 'a', body: dockerSecret('a', 'regcred') as V1Secret });
     const deleted = await core.deleteNamespace({ name: 'a' });
     expect(deleted).toMatchObject({ status: { phase: 'Terminating' } });
@@ -57,6 +57,12 @@ describe('namespaces', () => {
       body: [{ op: 'add', path: '/metadata/labels', value: { x: 'y' } }],
     });
     expect((await apiFailure(core.deleteNamespace({ name: 'a' }))).code).toBe(409);
+  });
+
+  it('vanish with their objects after namespaceDeletionDelayMs', async () => {
+    const { server, core } = await start({ namespaceDeletionDelayMs: 10 });
+    await core.createNamespacedSecret({ namespace: 'a', body: dockerSecret('a', 'regcred') as V1Secret });
+    await core.deleteNamespace({ name: 'a' });
     await eventually(() => server.store.get('namespaces', undefined, 'a') === undefined);
     expect(server.store.list('secrets', 'a')).toEqual([]);
     expect(server.store.list('serviceaccounts', 'a')).toEqual([]);
@@ -69,5 +75,6 @@ describe('namespaces', () => {
     expect(server.store.get('namespaces', undefined, 'a')?.status).toEqual({ phase: 'Terminating' });
     server.store.delete('namespaces', undefined, 'a');
     expect(server.store.get('namespaces', undefined, 'a')).toBeUndefined();
+    expect(server.store.list('serviceaccounts', 'a')).toEqual([]);
   });
 });

@@ -58,7 +58,7 @@ export const dockerSecret = (ns: string, name: string, auths: Record<string, unk
 });
 
 /** Wait until `predicate` holds, polling; fails after `ms` (a bound, not an assertion on speed). */
-export async function eventually(predicate: () => boolean, ms = 5000): Promise<void> {
+export async function eventually(predicate: () => boolean, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error('condition not reached');

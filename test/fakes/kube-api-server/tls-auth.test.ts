@@ -93,8 +93,8 @@ describe('connections', () => {
         }),
       );
       for (let i = 0; i < 10; i++) await shared.readNamespace({ name: 'a' });
-      // undici may open a second socket while the first response body is still draining.
-      expect(server.connections - perRequest).toBeLessThanOrEqual(2);
+      // Usually 1; undici may open another socket while a response is still being released.
+      expect(server.connections - perRequest).toBeLessThan(perRequest / 2);
     } finally {
       await dispatcher.close();
     }
