@@ -174,8 +174,8 @@ async function resolveTokenServer(
   dir: string,
   cleanups: (() => Promise<void>)[],
 ): Promise<TokenServer> {
-  if (given && 'realm' in given && typeof given.stop === 'function') return given;
-  const partial = (given ?? {}) as Partial<StartTokenServerOptions>;
+  if (given && isTokenServer(given)) return given;
+  const partial = given ?? {};
   let tls = partial.tls;
   if (tls === undefined && ca) {
     // Same CA as the registry, so one cert dir makes a client trust both.
@@ -185,6 +185,10 @@ async function resolveTokenServer(
   const server = await startTokenServer({ ...partial, users: partial.users ?? users, tls });
   cleanups.push(() => server.stop());
   return server;
+}
+
+function isTokenServer(value: TokenServer | Partial<StartTokenServerOptions>): value is TokenServer {
+  return 'realm' in value && 'stop' in value;
 }
 
 async function waitReady(
