@@ -111,7 +111,7 @@ async function regcredPass(secretName: string): Promise<{ ms: number; api: Reply
     logger,
     clock,
     identity: 'bench',
-    keepFresh: true,
+    mode: 'oneshot',
   });
   await ask('reset');
   const started = performance.now();
@@ -182,6 +182,7 @@ async function daemonDelays(): Promise<{ p50: number; p99: number; missing: numb
     logger,
     clock,
     identity: 'bench-daemon',
+    mode: 'daemon',
   });
   const controller = new SyncController({ engine, settings, logger, clock });
   const stop = new AbortController();

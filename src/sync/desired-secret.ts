@@ -40,11 +40,18 @@ export interface SecretPlanInput {
   readonly unavailableKeys: ReadonlySet<string>;
   readonly existing: SecretObject | undefined;
   /**
-   * One-shot `sync` (CronJob): a fresh token from a new process must not rewrite every Secret each run.
-   * An entry from the same identity (username and source) is kept while it has more life left than
-   * `(1 - fraction)` of the candidate's: it is rewritten only when it is due for refresh.
+   * Leave an entry of the same identity (username, source, registry) in place while it has more than
+   * `minRemainingFraction × candidate lifetime + marginMs` left, so a restart or a CronJob run does not
+   * rewrite every Secret with an equally good token. Callers pick the numbers so the written credential
+   * always outlives the next scheduled write (docs/decisions/2026-11-28-secret-writes.md).
    */
-  readonly keepFresh?: { readonly fraction: number; readonly now: number };
+  readonly keepFresh?: KeepFresh;
+}
+
+export interface KeepFresh {
+  readonly minRemainingFraction: number;
+  readonly marginMs: number;
+  readonly now: number;
 }
 
 export type SecretPlan =
@@ -246,7 +253,7 @@ function stillFresh(
   meta: AuthMeta,
   auth: DockerAuth | undefined,
   entry: AuthEntry,
-  keep: { readonly fraction: number; readonly now: number },
+  keep: KeepFresh,
 ): boolean {
   const candidate = entry.credential;
   if (auth === undefined || meta.expiresAt === null || candidate.expiresAt === null) return false;
@@ -258,7 +265,10 @@ function stillFresh(
     return false;
   const written = Date.parse(meta.expiresAt);
   if (!Number.isFinite(written)) return false;
-  return written - keep.now > (candidate.expiresAt.getTime() - keep.now) * (1 - keep.fraction);
+  return (
+    written - keep.now >
+    (candidate.expiresAt.getTime() - keep.now) * keep.minRemainingFraction + keep.marginMs
+  );
 }
 
 function earliestExpiry(metas: readonly AuthMeta[]): string | undefined {

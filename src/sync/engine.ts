@@ -30,8 +30,12 @@ export interface SyncEngineOptions {
   readonly scrubber?: SecretScrubber;
   readonly metrics?: SyncMetrics;
   readonly identity: string;
-  /** One-shot `sync`: leave entries that are not due for refresh (no rewrite every CronJob run). */
-  readonly keepFresh?: boolean;
+  /**
+   * `oneshot` (sync, CronJob): keep an entry until it is due (less than 1 − refreshFraction of life left).
+   * `daemon` (run): keep it while it outlives the next scheduled rotation ((1 + jitter) × fraction) plus the
+   * margin, so a restart does not rewrite every Secret and a rotation still rewrites in time.
+   */
+  readonly mode: 'oneshot' | 'daemon';
 }
 
 /** Wires the pieces both modes share. Throws ConfigError for targets that do not resolve. */
@@ -65,9 +69,18 @@ export async function createSyncEngine(options: SyncEngineOptions): Promise<Sync
     recorder,
     logger: options.logger,
     ...(options.metrics ? { metrics: options.metrics } : {}),
-    ...(options.keepFresh
-      ? { keepFresh: { fraction: options.settings.refreshFraction, now: () => options.clock.now() } }
-      : {}),
+    keepFresh:
+      options.mode === 'oneshot'
+        ? {
+            minRemainingFraction: 1 - options.settings.refreshFraction,
+            marginMs: 0,
+            now: () => options.clock.now(),
+          }
+        : {
+            minRemainingFraction: (1 + options.settings.refreshJitter) * options.settings.refreshFraction,
+            marginMs: options.settings.refreshMargin,
+            now: () => options.clock.now(),
+          },
   });
   return { client, credentials, targets, reconciler, recorder };
 }

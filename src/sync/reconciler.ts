@@ -32,8 +32,12 @@ export interface ReconcilerDeps {
   readonly recorder: EventRecorder;
   readonly logger: Logger;
   readonly metrics?: SyncMetrics;
-  /** One-shot mode: keep entries that are not yet due for refresh (see SecretPlanInput.keepFresh). */
-  readonly keepFresh?: { readonly fraction: number; readonly now: () => number };
+  /** Keep entries that are not yet due for a rewrite (see SecretPlanInput.keepFresh). */
+  readonly keepFresh?: {
+    readonly minRemainingFraction: number;
+    readonly marginMs: number;
+    readonly now: () => number;
+  };
 }
 
 /** Conflicts (409) are re-read and retried this many times before the namespace counts as failed. */
@@ -69,7 +73,13 @@ export class Reconciler {
         unavailableKeys: creds.unavailableKeys,
         existing,
         ...(this.#deps.keepFresh
-          ? { keepFresh: { fraction: this.#deps.keepFresh.fraction, now: this.#deps.keepFresh.now() } }
+          ? {
+              keepFresh: {
+                minRemainingFraction: this.#deps.keepFresh.minRemainingFraction,
+                marginMs: this.#deps.keepFresh.marginMs,
+                now: this.#deps.keepFresh.now(),
+              },
+            }
           : {}),
       });
       try {

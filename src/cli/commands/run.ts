@@ -108,6 +108,7 @@ async function runDaemon(flags: RunFlags, env: CliEnvironment): Promise<void> {
       scrubber: runtime.scrubber,
       metrics,
       identity,
+      mode: 'daemon',
     });
     const leader = flags.leaderElect
       ? new LeaderElection({

@@ -79,7 +79,7 @@ async function runSync(flags: SyncFlags, env: CliEnvironment): Promise<void> {
       clock: runtime.clock,
       scrubber: runtime.scrubber,
       identity: `regcred-sync-${hostname()}`,
-      keepFresh: true,
+      mode: 'oneshot',
     });
     try {
       const refreshed = await engine.credentials.refresh({ signal: env.shutdownSignal });
@@ -179,6 +179,7 @@ async function dryRun(
       logger,
       clock: runtime.clock,
       identity: 'regcred-dry-run',
+      mode: 'oneshot',
     });
     try {
       result = await planAgainstCluster(engine.client, targets, credentials, flags.namespace);
