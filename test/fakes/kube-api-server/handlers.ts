@@ -113,7 +113,6 @@ export function handleGet(ctx: HandlerContext, call: Call): Answer {
 }
 
 export function handleList(ctx: HandlerContext, call: Call): Answer {
-  matcherFromQuery(call.resource, call.query);
   return { status: 200, body: listObjects(ctx.store, call.resource, call.namespace, call.query) };
 }
 
