@@ -2,6 +2,7 @@ import type { TokenCredentialOptions } from '@azure/identity';
 import type { Credential } from '../../src/core/credential.ts';
 import { ErrorCode, RegcredError } from '../../src/core/errors.ts';
 import type { GetCredentialOptions, ProviderContext, RegistryProvider } from '../../src/core/provider.ts';
+import { SingleFlight } from '../../src/core/single-flight.ts';
 import { AZURE_CLOUDS, cloudForHost, DEFAULT_ACR_SCOPE } from './clouds.ts';
 import type { AcrConfig } from './config.ts';
 import { createEntraTokenSource, defaultIdentity, type EntraTokenSource } from './entra.ts';
@@ -15,7 +16,6 @@ import {
 import { type BoundedHttp, boundedHttp } from './http.ts';
 import { jwtExpiry, jwtPayload } from './jwt-expiry.ts';
 import { type RetryPolicy, withRetries } from './retry.ts';
-import { SingleFlight } from './single-flight.ts';
 
 /** The fixed username ACR expects with a refresh token as the password. */
 export const ACR_REFRESH_TOKEN_USERNAME = '00000000-0000-0000-0000-000000000000';

@@ -3,6 +3,7 @@ import type { Clock } from '../../src/core/clock.ts';
 import type { Credential } from '../../src/core/credential.ts';
 import { ErrorCode, isRegcredError, RegcredError } from '../../src/core/errors.ts';
 import type { GetCredentialOptions, RegistryProvider } from '../../src/core/provider.ts';
+import { SingleFlight } from '../../src/core/single-flight.ts';
 import { type AwsFailure, classifyAwsFailure, describeFailure } from './aws-errors.ts';
 import { DEFAULT_RETRY_POLICY, RetriesExhausted, type RetryPolicy, withRetries } from './retry.ts';
 import type { AuthorizationTokenApi } from './sdk-api.ts';
@@ -21,13 +22,6 @@ export interface EcrProviderOptions {
   readonly random?: () => number;
 }
 
-interface Flight {
-  readonly promise: Promise<DecodedToken>;
-  /** Cancels the shared call and forgets it, so a later caller starts afresh. */
-  readonly abandon: (reason: unknown) => void;
-  waiters: number;
-}
-
 /**
  * The ECR provider over a narrow API seam: host → (account, region) → one coalesced, retried
  * `GetAuthorizationToken` → a credential covering every host form of that account and region.
@@ -37,7 +31,7 @@ export function createEcrProvider(options: EcrProviderOptions): RegistryProvider
   const { api, identity, clock, logger } = options;
   const policy = options.retry ?? DEFAULT_RETRY_POLICY;
   const random = options.random ?? Math.random;
-  const flights = new Map<string, Flight>();
+  const flights = new SingleFlight<DecodedToken>();
 
   const keyFor = (target: EcrTarget) => `${targetKey(target)}|${identity}`;
 
@@ -77,35 +71,14 @@ export function createEcrProvider(options: EcrProviderOptions): RegistryProvider
     }
   }
 
-  function join(target: EcrTarget, host: string, signal: AbortSignal): Promise<DecodedToken> {
-    const key = keyFor(target);
-    let flight = flights.get(key);
-    if (flight === undefined) {
-      const controller = new AbortController();
-      const forget = () => {
-        if (flights.get(key) === created) flights.delete(key);
-      };
-      const promise = fetchToken(target, host, controller.signal).finally(forget);
-      // Waiters observe the result; this keeps an unobserved rejection (all waiters gone) quiet.
-      promise.catch(() => {});
-      const created: Flight = {
-        promise,
-        waiters: 0,
-        abandon: (reason) => {
-          forget();
-          controller.abort(reason);
-        },
-      };
-      flights.set(key, created);
-      flight = created;
-    }
-    return waitFor(flight, host, signal);
-  }
-
   async function getCredential(registryHost: string, { signal }: GetCredentialOptions): Promise<Credential> {
     const target = targetForHost(registryHost);
-    if (signal.aborted) throw abortError(signal, registryHost);
-    const token = await join(target, registryHost, signal);
+    const token = await flights.run(
+      keyFor(target),
+      signal,
+      (shared) => fetchToken(target, registryHost, shared),
+      () => abortError(signal, registryHost),
+    );
     return {
       username: token.username,
       password: token.password,
@@ -126,41 +99,10 @@ export function createEcrProvider(options: EcrProviderOptions): RegistryProvider
       }
     },
     async close() {
-      for (const flight of [...flights.values()]) {
-        flight.abandon(new RegcredError(ErrorCode.Aborted, 'ECR provider closed'));
-      }
+      flights.abortAll(new RegcredError(ErrorCode.Aborted, 'ECR provider closed'));
       api.close();
     },
   };
-}
-
-/** Each caller waits with its own signal; the shared call is cancelled only when every waiter has left. */
-function waitFor(flight: Flight, host: string, signal: AbortSignal): Promise<DecodedToken> {
-  flight.waiters++;
-  return new Promise<DecodedToken>((resolve, reject) => {
-    let left = false;
-    const leave = (): boolean => {
-      if (left) return false;
-      left = true;
-      signal.removeEventListener('abort', onAbort);
-      flight.waiters--;
-      return true;
-    };
-    const onAbort = () => {
-      if (!leave()) return;
-      if (flight.waiters === 0) flight.abandon(signal.reason);
-      reject(abortError(signal, host));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    flight.promise.then(
-      (token) => {
-        if (leave()) resolve(token);
-      },
-      (error: unknown) => {
-        if (leave()) reject(error);
-      },
-    );
-  });
 }
 
 function isRetryable(failure: AwsFailure): boolean {

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Credential } from '../../src/core/credential.ts';
 import { ErrorCode, RegcredError } from '../../src/core/errors.ts';
 import type { GetCredentialOptions, ProviderContext, RegistryProvider } from '../../src/core/provider.ts';
+import { SingleFlight } from '../../src/core/single-flight.ts';
 import { type AdcSettings, buildIdentity, findAdcSource, keyIdentity, type TokenIdentity } from './adc.ts';
 import { CLOUD_PLATFORM_SCOPE, type GoogleConfig } from './config.ts';
 import { createArtifactRegistryLister, discoverDockerHosts, type RepositoryLister } from './discovery.ts';
@@ -22,12 +23,6 @@ export interface GoogleProviderDeps {
   readonly createLister?: typeof createArtifactRegistryLister;
 }
 
-interface Flight {
-  readonly promise: Promise<AccessToken & { identity: string }>;
-  readonly controller: AbortController;
-  waiters: number;
-}
-
 /** Without an expiry from the server (should not happen), assume less than Google's 1 h maximum. */
 const FALLBACK_LIFETIME_MS = 45 * 60 * 1000;
 
@@ -45,7 +40,7 @@ export class GoogleProvider implements RegistryProvider {
   readonly #keySource: ServiceAccountKeySource | undefined;
   readonly #cacheKey: string;
   #identity: { stamp: string; identity: TokenIdentity } | undefined;
-  #flight: Flight | undefined;
+  readonly #flights = new SingleFlight<AccessToken & { identity: string }>();
   #lister: RepositoryLister | undefined;
   #emailLookedUp = false;
   #discoveryTokenError: RegcredError | undefined;
@@ -146,7 +141,7 @@ export class GoogleProvider implements RegistryProvider {
   }
 
   async close(): Promise<void> {
-    this.#flight?.controller.abort();
+    this.#flights.abortAll();
     await this.#lister?.close();
     this.#lister = undefined;
   }
@@ -172,47 +167,13 @@ export class GoogleProvider implements RegistryProvider {
 
   /** A fresh access token; concurrent callers share one upstream fetch, each keeping its own signal. */
   #token(registry: string, signal: AbortSignal): Promise<AccessToken & { identity: string }> {
-    if (signal.aborted) return Promise.reject(aborted(registry));
-    let flight = this.#flight;
-    if (flight === undefined) {
-      const controller = new AbortController();
-      const created: Flight = {
-        controller,
-        waiters: 0,
-        promise: this.#fetchToken(registry, controller.signal).finally(() => {
-          if (this.#flight === created) this.#flight = undefined;
-        }),
-      };
-      // A flight nobody waits for any more must not leave an unhandled rejection behind.
-      created.promise.catch(() => {});
-      this.#flight = created;
-      flight = created;
-    }
-    const current = flight;
-    current.waiters++;
-    return new Promise((resolvePromise, reject) => {
-      const onAbort = () => {
-        current.waiters--;
-        if (current.waiters === 0) {
-          current.controller.abort();
-          if (this.#flight === current) this.#flight = undefined;
-        }
-        reject(aborted(registry));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      current.promise.then(
-        (token) => {
-          signal.removeEventListener('abort', onAbort);
-          current.waiters--;
-          resolvePromise(token);
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          current.waiters--;
-          reject(error);
-        },
-      );
-    });
+    // One token serves every host, so there is one flight; it keeps the first caller's registry.
+    return this.#flights.run(
+      'token',
+      signal,
+      (shared) => this.#fetchToken(registry, shared),
+      () => aborted(registry),
+    );
   }
 
   async #fetchToken(registry: string, signal: AbortSignal): Promise<AccessToken & { identity: string }> {

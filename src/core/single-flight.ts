@@ -1,4 +1,4 @@
-import { ErrorCode, RegcredError } from '../../src/core/errors.ts';
+import { ErrorCode, RegcredError } from './errors.ts';
 
 interface Flight<T> {
   readonly promise: Promise<T>;
@@ -19,11 +19,16 @@ export class SingleFlight<T> {
   }
 
   /**
-   * Joins the run for `key`, starting `run` when there is none. Rejects with the run's error, or with
-   * `ERR_ABORTED` when `signal` aborts first.
+   * Joins the run for `key`, starting `run` when there is none. Rejects with the run's error, or, when
+   * `signal` aborts first, with `cancelled(signal.reason)` (default: `ERR_ABORTED`).
    */
-  run(key: string, signal: AbortSignal, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    if (signal.aborted) return Promise.reject(aborted(signal.reason));
+  run(
+    key: string,
+    signal: AbortSignal,
+    run: (signal: AbortSignal) => Promise<T>,
+    cancelled: (reason: unknown) => unknown = aborted,
+  ): Promise<T> {
+    if (signal.aborted) return Promise.reject(cancelled(signal.reason));
     let flight = this.#flights.get(key);
     if (flight === undefined) {
       const controller = new AbortController();
@@ -54,12 +59,8 @@ export class SingleFlight<T> {
       };
       const onAbort = () => {
         if (!leave()) return;
-        if (joined.waiters === 0) {
-          // Nobody waits any more: a later caller must start afresh, not join a cancelled run.
-          if (this.#flights.get(key) === joined) this.#flights.delete(key);
-          joined.controller.abort(signal.reason);
-        }
-        reject(aborted(signal.reason));
+        if (joined.waiters === 0) this.#abandon(key, joined, signal.reason);
+        reject(cancelled(signal.reason));
       };
       signal.addEventListener('abort', onAbort, { once: true });
       joined.promise.then(
@@ -71,6 +72,17 @@ export class SingleFlight<T> {
         },
       );
     });
+  }
+
+  /** Aborts every run in progress (on close); its waiters get whatever the run rejects with. */
+  abortAll(reason?: unknown): void {
+    for (const [key, flight] of [...this.#flights]) this.#abandon(key, flight, reason);
+  }
+
+  #abandon(key: string, flight: Flight<T>, reason: unknown): void {
+    // A later caller must start afresh, not join a cancelled run.
+    if (this.#flights.get(key) === flight) this.#flights.delete(key);
+    flight.controller.abort(reason);
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../src/core/errors.ts';
+import { ErrorCode } from './errors.ts';
 import { SingleFlight } from './single-flight.ts';
 
 function deferred<T>() {
@@ -51,5 +51,45 @@ describe('SingleFlight', () => {
     await expect(second).rejects.toMatchObject({ code: ErrorCode.Aborted });
     expect(sharedSignal?.aborted).toBe(true);
     expect(flights.size).toBe(0);
+  });
+
+  it('rejects an aborted caller with its own error when given one', async () => {
+    const flights = new SingleFlight<number>();
+    const mine = new Error('mine');
+    const controller = new AbortController();
+    const waiting = flights.run(
+      'k',
+      controller.signal,
+      () => new Promise<number>(() => {}),
+      () => mine,
+    );
+    controller.abort();
+    await expect(waiting).rejects.toBe(mine);
+    const already = flights.run(
+      'k',
+      controller.signal,
+      async () => 1,
+      () => mine,
+    );
+    await expect(already).rejects.toBe(mine);
+  });
+
+  it('abortAll cancels every run and forgets it', async () => {
+    const flights = new SingleFlight<number>();
+    const signals: AbortSignal[] = [];
+    const run = (signal: AbortSignal) =>
+      new Promise<number>((_resolve, reject) => {
+        signals.push(signal);
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      });
+    const signal = new AbortController().signal;
+    const waiting = [flights.run('a', signal, run), flights.run('b', signal, run)];
+    await Promise.resolve();
+    await Promise.resolve();
+    const closed = new Error('closed');
+    flights.abortAll(closed);
+    expect(flights.size).toBe(0);
+    for (const one of waiting) await expect(one).rejects.toBe(closed);
+    expect(signals.map((s) => s.aborted)).toEqual([true, true]);
   });
 });
