@@ -1,5 +1,6 @@
 import type { ResourceInfo } from './resources.ts';
 import { badRequest, invalid, type StatusCause } from './status.ts';
+import { stableStringify } from './strategy.ts';
 import type { KubeObject } from './types.ts';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -161,7 +162,7 @@ function validateSecret(obj: KubeObject, old: KubeObject | undefined, causes: St
   if (old) {
     if (old.type !== obj.type) causes.push(badValue('type', obj.type, 'field is immutable'));
     if (old.immutable === true) {
-      if (JSON.stringify(old.data ?? {}) !== JSON.stringify(obj.data ?? {})) {
+      if (stableStringify(old.data ?? {}) !== stableStringify(obj.data ?? {})) {
         causes.push({
           reason: 'FieldValueForbidden',
           message: 'Forbidden: field is immutable when `immutable` is set',
