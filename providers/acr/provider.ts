@@ -1,7 +1,8 @@
 import type { TokenCredentialOptions } from '@azure/identity';
 import type { Credential } from '../../src/core/credential.ts';
-import { ErrorCode, RegcredError } from '../../src/core/errors.ts';
+import { ErrorCode, isRegcredError, RegcredError } from '../../src/core/errors.ts';
 import type { GetCredentialOptions, ProviderContext, RegistryProvider } from '../../src/core/provider.ts';
+import { type RetryOptions, type RetryPolicy, withRetries } from '../../src/core/retry.ts';
 import { SingleFlight } from '../../src/core/single-flight.ts';
 import { AZURE_CLOUDS, cloudForHost, DEFAULT_ACR_SCOPE } from './clouds.ts';
 import type { AcrConfig } from './config.ts';
@@ -15,7 +16,6 @@ import {
 } from './exchange.ts';
 import { type BoundedHttp, boundedHttp } from './http.ts';
 import { jwtExpiry, jwtPayload } from './jwt-expiry.ts';
-import { type RetryPolicy, withRetries } from './retry.ts';
 
 /** The fixed username ACR expects with a refresh token as the password. */
 export const ACR_REFRESH_TOKEN_USERNAME = '00000000-0000-0000-0000-000000000000';
@@ -78,12 +78,13 @@ export class AcrProvider implements RegistryProvider {
     const logger = this.#context.logger.child({ registry });
     const source = this.#source(registry);
     const identity = source.identity.label;
-    const retry = (step: string) => ({
+    const retry = (step: string): RetryOptions => ({
       policy: this.#retry,
       clock: this.#context.clock,
       signal,
       random: this.#random,
-      onRetry: (error: RegcredError, attempt: number, delayMs: number) =>
+      retryAfterMs,
+      onRetry: (error, attempt, delayMs) =>
         logger.warn({ identity, step, attempt, delayMs, err: error }, `${step} failed, retrying`),
     });
     logger.debug({ identity }, 'fetching an ACR refresh token');
@@ -143,11 +144,7 @@ export class AcrProvider implements RegistryProvider {
     };
   }
 
-  async #target(
-    registry: string,
-    signal: AbortSignal,
-    retry: Parameters<typeof withRetries>[1],
-  ): Promise<ExchangeTarget> {
+  async #target(registry: string, signal: AbortSignal, retry: RetryOptions): Promise<ExchangeTarget> {
     if (!this.#config.discovery) return defaultExchangeTarget(registry);
     const known = this.#targets.get(registry);
     if (known) return known;
@@ -209,6 +206,12 @@ export class AcrProvider implements RegistryProvider {
         return identity.type;
     }
   }
+}
+
+/** The exchange's Retry-After (`details.retryAfterMs`), a floor under the backoff. */
+function retryAfterMs(error: unknown): number | undefined {
+  const value = isRegcredError(error) ? error.details.retryAfterMs : undefined;
+  return typeof value === 'number' ? value : undefined;
 }
 
 function normalizeHost(host: string): string {
