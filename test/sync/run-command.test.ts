@@ -208,7 +208,9 @@ describe('regcred run', () => {
           ?.holderIdentity === 'two',
     );
     s.store.put(namespaceObject('c') as never);
-    await waitFor('Secret in c written by two', () => two.cli.logs.text().includes('created Secret c/regcred'));
+    await waitFor('Secret in c written by two', () =>
+      two.cli.logs.text().includes('created Secret c/regcred'),
+    );
     expect(secretIn(s, 'c')).toBeDefined();
     expect(one.cli.logs.text()).toContain('lease released');
   });
