@@ -1,3 +1,4 @@
+import { controlHandler } from './control.ts';
 import { Faults } from './faults.ts';
 import { writeServiceAccountFiles } from './in-cluster.ts';
 import { kubeconfigFor } from './kubeconfig.ts';
@@ -41,6 +42,8 @@ export interface FakeKubeApiServerOptions {
   tls?: { certPem: string; keyPem: string; caPem: string };
   /** Require `Authorization: Bearer <token>` on every request (401 Unauthorized otherwise). Default: accept anything. */
   token?: string;
+  /** Serve the /__fake/ control API (see control.ts); main.ts turns it on for out-of-process use. Default false. */
+  controlApi?: boolean;
 }
 
 export interface FakeKubeApiServer {
@@ -95,9 +98,10 @@ export async function startFakeKubeApiServer(
     namespaceDeletionDelayMs: options.namespaceDeletionDelayMs ?? 50,
     tls: options.tls,
     token: options.token,
+    control: options.controlApi ? controlHandler(() => api) : undefined,
   });
   const token = options.token ?? 'fake-token';
-  return {
+  const api: FakeKubeApiServer = {
     url: http.url,
     kubeconfigYaml: (namespace) => kubeconfigFor(http.url, token, options.tls?.caPem, namespace),
     requests,
@@ -117,4 +121,5 @@ export async function startFakeKubeApiServer(
       return writeServiceAccountFiles(prefix, http.url, token, options.tls.caPem, namespace);
     },
   };
+  return api;
 }

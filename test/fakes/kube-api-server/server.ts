@@ -33,7 +33,11 @@ export interface HttpServerOptions {
   tls: { certPem: string; keyPem: string } | undefined;
   /** When set, every request must carry `Authorization: Bearer <token>` (401 otherwise). */
   token: string | undefined;
+  /** Answers /__fake/... paths (not recorded, no latency or faults); see control.ts. */
+  control: ControlHandler | undefined;
 }
+
+export type ControlHandler = (method: string, path: string, body: unknown) => unknown;
 
 export interface RunningServer {
   url: string;
@@ -120,6 +124,24 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const path = q >= 0 ? rawUrl.slice(0, q) : rawUrl;
     const query: Record<string, string> =
       q >= 0 ? Object.fromEntries(new URLSearchParams(rawUrl.slice(q + 1))) : {};
+    if (options.control && path.startsWith('/__fake/')) {
+      const unrecorded: RecordedRequest = {
+        method,
+        path,
+        query,
+        verb: 'other',
+        group: '',
+        resource: '',
+        status: 0,
+      };
+      try {
+        const body = parseBody(await readBody(req), 'application/json');
+        send(res, unrecorded, 200, (await options.control(method, path, body)) ?? {});
+      } catch (err) {
+        sendError(res, unrecorded, err);
+      }
+      return;
+    }
     const rt = route(path);
     const verb = verbOf(method, rt, query);
     const contentType = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();

@@ -3,7 +3,7 @@ import type { FakeKubeApiServer } from './index.ts';
 import type { KubeObject } from './types.ts';
 
 /** Real client-node clients pointed at the fake. */
-export function clientsFor(server: FakeKubeApiServer): {
+export function clientsFor(server: Pick<FakeKubeApiServer, 'kubeconfigYaml'>): {
   kc: KubeConfig;
   core: CoreV1Api;
   coordination: CoordinationV1Api;
