@@ -3,9 +3,10 @@ import type { Clock } from '../../src/core/clock.ts';
 import type { Credential } from '../../src/core/credential.ts';
 import { ErrorCode, isRegcredError, RegcredError } from '../../src/core/errors.ts';
 import type { GetCredentialOptions, RegistryProvider } from '../../src/core/provider.ts';
+import { withRetries } from '../../src/core/retry.ts';
 import { SingleFlight } from '../../src/core/single-flight.ts';
 import { type AwsFailure, classifyAwsFailure, describeFailure } from './aws-errors.ts';
-import { DEFAULT_RETRY_POLICY, RetriesExhausted, type RetryPolicy, withRetries } from './retry.ts';
+import { corePolicy, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.ts';
 import type { AuthorizationTokenApi } from './sdk-api.ts';
 import { describeTarget, type EcrTarget, hostsCoveredBy, targetForHost, targetKey } from './target.ts';
 import { type DecodedToken, decodeAuthorizationData } from './token.ts';
@@ -29,7 +30,7 @@ export interface EcrProviderOptions {
  */
 export function createEcrProvider(options: EcrProviderOptions): RegistryProvider {
   const { api, identity, clock, logger } = options;
-  const policy = options.retry ?? DEFAULT_RETRY_POLICY;
+  const policy = corePolicy(options.retry ?? DEFAULT_RETRY_POLICY);
   const random = options.random ?? Math.random;
   const flights = new SingleFlight<DecodedToken>();
 
@@ -40,24 +41,28 @@ export function createEcrProvider(options: EcrProviderOptions): RegistryProvider
     logger.debug(where, 'fetching ECR authorization token');
     let attempts = 0;
     try {
-      const data = await withRetries({
-        policy,
-        clock,
-        signal,
-        random,
-        shouldRetry: (error) => isRetryable(classifyAwsFailure(error)),
-        onRetry: (error, attempt, delayMs) => {
-          const failure = classifyAwsFailure(error);
-          logger.warn(
-            { ...where, attempt, delayMs, awsError: failure.name, httpStatus: failure.httpStatus },
-            'ECR token fetch failed; retrying',
-          );
-        },
-        attempt: (attempt) => {
+      const data = await withRetries(
+        (attempt) => {
           attempts = attempt;
           return api.getAuthorizationToken(target, signal);
         },
-      });
+        {
+          policy,
+          clock,
+          signal,
+          random,
+          shouldRetry: (error) => isRetryable(classifyAwsFailure(error)),
+          onRetry: (error, attempt, delayMs) => {
+            const failure = classifyAwsFailure(error);
+            logger.warn(
+              { ...where, attempt, delayMs, awsError: failure.name, httpStatus: failure.httpStatus },
+              'ECR token fetch failed; retrying',
+            );
+          },
+          // toRegcredError turns an aborted signal into ERR_TIMEOUT or ERR_ABORTED itself.
+          onAbort: (reason) => reason,
+        },
+      );
       if (typeof data?.authorizationToken === 'string') options.registerSecret(data.authorizationToken);
       const token = decodeAuthorizationData(data ?? {}, host, clock.now());
       options.registerSecret(token.password);
@@ -147,8 +152,7 @@ interface ErrorContext {
 function toRegcredError(error: unknown, ctx: ErrorContext): RegcredError {
   const { host, target, identity } = ctx;
   if (ctx.signal.aborted) return abortError(ctx.signal, host);
-  const exhausted = error instanceof RetriesExhausted;
-  const failure = classifyAwsFailure(exhausted ? error.last : error);
+  const failure = classifyAwsFailure(error);
   const details = {
     registry: host,
     identity,
