@@ -9,7 +9,7 @@ import { CLOUD_PLATFORM_SCOPE, type GoogleConfig } from './config.ts';
 import { createArtifactRegistryLister, discoverDockerHosts, type RepositoryLister } from './discovery.ts';
 import { classifyFailure } from './errors.ts';
 import { jsonKeyPassword, ServiceAccountKeySource } from './json-key.ts';
-import { withRetries } from './retry.ts';
+import { withGoogleRetries } from './retry.ts';
 import { type AccessToken, ProviderTokenClient } from './token-client.ts';
 import { createTransporter, currentRequestSignal, withRequestSignal } from './transport.ts';
 
@@ -106,7 +106,7 @@ export class GoogleProvider implements RegistryProvider {
     }
     const lister = this.#listerFor(discover.endpoint);
     const identity = (await this.#resolveIdentity('discovery')).description;
-    const hosts = await withRetries(
+    const hosts = await withGoogleRetries(
       async (signal) => {
         this.#discoveryTokenError = undefined;
         try {
@@ -178,7 +178,7 @@ export class GoogleProvider implements RegistryProvider {
 
   async #fetchToken(registry: string, signal: AbortSignal): Promise<AccessToken & { identity: string }> {
     const identity = await this.#resolveIdentity(registry);
-    const token = await withRetries(
+    const token = await withGoogleRetries(
       (attemptSignal) =>
         withRequestSignal(attemptSignal, async () => {
           const { token: accessToken } = await identity.client.getAccessToken();
