@@ -1,4 +1,4 @@
-import { EventsV1Api, type V1Lease } from '@kubernetes/client-node';
+import type { V1Lease } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeKubeApiServer, startFakeKubeApiServer } from './index.ts';
 import { apiFailure, clientsFor, namespace } from './test-helpers.ts';
@@ -86,42 +86,5 @@ describe('leases (leader election)', () => {
       clients.coordination.createNamespacedLease({ namespace: 'regcred', body }),
     );
     expect(failure).toMatchObject({ code: 422, reason: 'Invalid' });
-  });
-});
-
-describe('events', () => {
-  it('accept core/v1 and events.k8s.io/v1 Events, each listed under its own group', async () => {
-    const ref = { kind: 'Secret', namespace: 'regcred', name: 'regcred', apiVersion: 'v1' };
-    await clients.core.createNamespacedEvent({
-      namespace: 'regcred',
-      body: {
-        metadata: { generateName: 'regcred.' },
-        involvedObject: ref,
-        reason: 'SyncFailed',
-        message: 'm',
-        type: 'Warning',
-      },
-    });
-    const events = clients.kc.makeApiClient(EventsV1Api);
-    await events.createNamespacedEvent({
-      namespace: 'regcred',
-      body: {
-        metadata: { generateName: 'regcred.' },
-        regarding: ref,
-        reason: 'SyncFailed',
-        note: 'm',
-        type: 'Warning',
-        eventTime: new Date(),
-        reportingController: 'regcred',
-        reportingInstance: 'x',
-        action: 'Sync',
-      },
-    });
-    const core = await clients.core.listNamespacedEvent({
-      namespace: 'regcred',
-      fieldSelector: 'involvedObject.name=regcred,reason=SyncFailed',
-    });
-    expect(core.items).toHaveLength(1);
-    expect(server.store.list('events.events.k8s.io', 'regcred')).toHaveLength(1);
   });
 });

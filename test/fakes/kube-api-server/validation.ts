@@ -211,6 +211,69 @@ function validateLease(obj: KubeObject, causes: StatusCause[]): void {
   }
 }
 
+/** Kinds whose scope the real Event validation knows (it checks involvedObject.namespace against it). */
+const KIND_SCOPE: Record<string, boolean> = {
+  Namespace: false,
+  Node: false,
+  ClusterRole: false,
+  ClusterRoleBinding: false,
+  PersistentVolume: false,
+  Secret: true,
+  ServiceAccount: true,
+  ConfigMap: true,
+  Lease: true,
+  Pod: true,
+  Deployment: true,
+  StatefulSet: true,
+  DaemonSet: true,
+  Job: true,
+  CronJob: true,
+  Service: true,
+  Event: true,
+};
+
+/**
+ * Event validation as in k8s.io/kubernetes/pkg/apis/core/validation (legacyValidateEvent) and the
+ * events.k8s.io rules: an Event about a cluster-scoped object (a Namespace) must not carry
+ * involvedObject.namespace and lives in `default` (or `kube-system` for new-style events); an Event
+ * about a namespaced object must live in that object's namespace. New-style events (eventTime set,
+ * always for events.k8s.io/v1) need reportingController, reportingInstance, action and reason.
+ */
+function validateEvent(obj: KubeObject, eventsV1: boolean, causes: StatusCause[]): void {
+  const refField = eventsV1 ? 'regarding' : 'involvedObject';
+  const ref = (obj[refField] ?? {}) as { kind?: string; namespace?: string };
+  const refNs = ref.namespace ?? '';
+  const ns = obj.metadata.namespace ?? '';
+  const newStyle = eventsV1 || (obj.eventTime !== undefined && obj.eventTime !== null);
+  if (!newStyle) {
+    if (refNs === '' ? ns !== '' && ns !== 'default' : ns !== refNs) {
+      causes.push(badValue(`${refField}.namespace`, refNs, 'does not match event.namespace'));
+    }
+  } else {
+    if (refNs === '' && ns !== 'default' && ns !== 'kube-system') {
+      causes.push(badValue(`${refField}.namespace`, refNs, 'does not match event.namespace'));
+    }
+    if (eventsV1 && (obj.eventTime === undefined || obj.eventTime === null))
+      causes.push(required('eventTime'));
+    const controller = eventsV1 ? 'reportingController' : 'reportingComponent';
+    if (!obj.reportingController && !obj.reportingComponent) causes.push(required(controller));
+    if (!obj.reportingInstance) causes.push(required('reportingInstance'));
+    if (!obj.action) causes.push(required('action'));
+    if (!obj.reason) causes.push(required('reason'));
+  }
+  const namespaced = ref.kind === undefined ? undefined : KIND_SCOPE[ref.kind];
+  if (namespaced === true && refNs === '') {
+    causes.push({
+      reason: 'FieldValueRequired',
+      message: `Required value: required for kind ${ref.kind}`,
+      field: `${refField}.namespace`,
+    });
+  }
+  if (namespaced === false && refNs !== '') {
+    causes.push(badValue(`${refField}.namespace`, refNs, `not allowed for kind ${ref.kind}`));
+  }
+}
+
 /** The real ValidateCreate/ValidateUpdate for the fields regcred touches; throws 422 Invalid. */
 export function validateObject(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined): void {
   const causes: StatusCause[] = [];
@@ -220,5 +283,7 @@ export function validateObject(r: ResourceInfo, obj: KubeObject, old: KubeObject
   if (r.key === 'configmaps') validateConfigMap(obj, causes);
   if (r.key === 'serviceaccounts') validateServiceAccount(obj, causes);
   if (r.key === 'leases.coordination.k8s.io') validateLease(obj, causes);
+  if (r.key === 'events') validateEvent(obj, false, causes);
+  if (r.key === 'events.events.k8s.io') validateEvent(obj, true, causes);
   if (causes.length > 0) throw invalid(r, obj.metadata.name ?? '', causes);
 }
