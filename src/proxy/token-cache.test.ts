@@ -58,6 +58,16 @@ describe('TokenCache', () => {
     expect(fetches()).toBe(2);
   });
 
+  it('peek serves fresh tokens only and never fetches', async () => {
+    const { cache, clock, fetcher, lookups } = setup();
+    expect(cache.peek('k')).toBeUndefined();
+    await cache.get('k', fetcher(300));
+    expect(cache.peek('k')).toBe('t1');
+    await clock.advance(295_000);
+    expect(cache.peek('k')).toBeUndefined();
+    expect(lookups).toEqual([false, true]);
+  });
+
   it('does not cache a failed fetch', async () => {
     const { cache } = setup();
     await expect(cache.get('k', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');

@@ -45,6 +45,14 @@ export class TokenCache {
     return `${registry} ${scope}`;
   }
 
+  /** The cached token for `key` when fresh (a hit), else undefined. Never fetches. */
+  peek(key: string): string | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined || this.#clock.now() >= entry.renewAt) return undefined;
+    this.#onLookup?.(key, true);
+    return entry.token;
+  }
+
   /** The cached token for `key`, or one fetched with `fetch` (shared by concurrent callers). */
   get(key: string, fetch: () => Promise<FetchedToken>): Promise<string> {
     const entry = this.#entries.get(key);

@@ -24,6 +24,10 @@ export interface UpstreamAuthOptions {
 }
 
 const MAX_TOKEN_RESPONSE = 256 * 1024;
+/** How long the request path reuses a Basic value before asking the CredentialSource (cheap) again. */
+const BASIC_RECHECK_MS = 60_000;
+/** Stop using a Basic credential this long before it expires. */
+const BASIC_MARGIN_MS = 10_000;
 
 /**
  * Upstream credentials for the proxy: remembers each registry's challenge (Basic or Bearer), builds
@@ -35,6 +39,11 @@ export class UpstreamAuth {
   readonly #basic = new WeakMap<Credential, string>();
   /** Registries whose Basic credential was refused: the next lookup bypasses the credential cache. */
   readonly #refreshBasic = new Set<string>();
+  /**
+   * The Basic value last built per registry, and until when the request path may use it without asking
+   * the CredentialSource again (its expiry minus a margin, and at most a minute, so rotations show up).
+   */
+  readonly #basicByHost = new Map<string, { readonly value: string | undefined; readonly until: number }>();
   readonly tokens: TokenCache;
 
   constructor(options: UpstreamAuthOptions) {
@@ -53,6 +62,21 @@ export class UpstreamAuth {
   }
 
   /**
+   * The request path's fast lane: the `Authorization` value from the caches, undefined when none is to be
+   * sent, or null when it must be fetched with `authorization()`. Never waits, never throws.
+   */
+  cachedAuthorization(target: UpstreamTarget, scope: string): string | undefined | null {
+    const challenge = this.#challenges.get(target.host);
+    if (challenge === undefined) return undefined;
+    if (challenge.scheme === 'basic') {
+      const cached = this.#basicByHost.get(target.host);
+      return cached !== undefined && this.#options.clock.now() < cached.until ? cached.value : null;
+    }
+    const token = this.tokens.peek(TokenCache.key(target.host, scope));
+    return token === undefined ? null : `Bearer ${token}`;
+  }
+
+  /**
    * The `Authorization` value for a request to `target` needing `scope`, or undefined when the challenge
    * is not known yet (send without, learn from the 401). Throws RegcredError when credentials or a token
    * cannot be had.
@@ -66,7 +90,14 @@ export class UpstreamAuth {
     if (challenge === undefined) return undefined;
     if (challenge.scheme === 'basic') {
       const credential = await this.#credential(target, signal);
-      return credential === undefined ? undefined : this.#basicValue(credential);
+      const value = credential === undefined ? undefined : this.#basicValue(credential);
+      const now = this.#options.clock.now();
+      const expiry = credential?.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+      this.#basicByHost.set(target.host, {
+        value,
+        until: Math.min(now + BASIC_RECHECK_MS, expiry - BASIC_MARGIN_MS),
+      });
+      return value;
     }
     const key = TokenCache.key(target.host, scope);
     const token = await this.tokens.get(key, () => this.#fetchToken(target, challenge, scope, signal));
@@ -104,6 +135,7 @@ export class UpstreamAuth {
       this.tokens.invalidate(TokenCache.key(target.host, scope), sent.slice('Bearer '.length));
       return true;
     }
+    this.#basicByHost.delete(target.host);
     if (this.#options.credentials.match(target.host) === undefined) return false;
     this.#refreshBasic.add(target.host);
     return true;

@@ -63,10 +63,43 @@ const MAX_DISCARD = 64 * 1024;
 const USER_AGENT = 'regcred-proxy';
 
 type Outcome =
-  | { readonly kind: 'done'; readonly bytes?: number }
+  | { readonly kind: 'done'; readonly bytes: number }
   | { readonly kind: 'unauthorized'; readonly challenge: string | undefined }
   | { readonly kind: 'redirect'; readonly location: string }
   | { readonly kind: 'failed'; readonly error: Error };
+
+const DONE: Outcome = { kind: 'done', bytes: 0 };
+
+/** The client side of one proxied request: whether it went away, and an AbortSignal only if asked for. */
+class ClientWatch {
+  aborted = false;
+  /** The exchange in flight, aborted when the client goes away. */
+  current: Exchange | undefined;
+  #controller: AbortController | undefined;
+  readonly #res: ServerResponse;
+
+  constructor(res: ServerResponse) {
+    this.#res = res;
+  }
+
+  /** Created on first use only: most requests never wait on anything but the upstream. */
+  get signal(): AbortSignal {
+    this.#controller ??= new AbortController();
+    if (this.aborted) this.#controller.abort(clientGoneError());
+    return this.#controller.signal;
+  }
+
+  readonly onClose = (): void => {
+    if (this.#res.writableFinished) return;
+    this.aborted = true;
+    this.#controller?.abort(clientGoneError());
+    this.current?.clientGone();
+  };
+}
+
+function clientGoneError(): RegcredError {
+  return new RegcredError(ErrorCode.Aborted, 'client went away');
+}
 
 /**
  * Sends a validated request upstream and streams the answer into the Node response: no Web streams, no
@@ -85,28 +118,40 @@ export class UpstreamForwarder {
   async forward(request: ForwardRequest, res: ServerResponse): Promise<void> {
     const { auth, logger, metrics } = this.#options;
     const { target } = request;
-    const clientGone = new AbortController();
-    const onClose = () => {
-      if (!res.writableFinished) clientGone.abort(new RegcredError(ErrorCode.Aborted, 'client went away'));
-    };
-    res.once('close', onClose);
+    const watch = new ClientWatch(res);
+    res.once('close', watch.onClose);
     let status = 0;
     let bytes = 0;
     try {
       const baseHeaders = forwardedHeaders(request.headers);
-      let authorization = await auth.authorization(target, request.scope, clientGone.signal);
-      let url = new URL(`${target.origin}${request.path}`);
+      // Cached credentials or token: no promise, no signal. Otherwise fetch (coalesced, abortable).
+      let authorization = auth.cachedAuthorization(target, request.scope);
+      if (authorization === null)
+        authorization = await auth.authorization(target, request.scope, watch.signal);
+      let origin = target.origin;
+      let path = request.path;
       let learned = auth.knows(target);
       let refreshed = false;
       for (let hop = 0; ; ) {
-        const sameOrigin = url.origin === target.origin;
+        const sameOrigin = origin === target.origin;
         const headers =
           sameOrigin && authorization !== undefined ? { ...baseHeaders, authorization } : baseHeaders;
         const canRetryAuth = sameOrigin && (!learned || (authorization !== undefined && !refreshed));
-        const outcome = await this.#attempt(request, url, headers, canRetryAuth, res, clientGone.signal);
+        const outcome = await new Promise<Outcome>((resolve) => {
+          const exchange = new Exchange(
+            this.#options,
+            request,
+            res,
+            { origin, path, headers, canRetryAuth },
+            resolve,
+          );
+          watch.current = exchange;
+          exchange.start(watch.aborted);
+        });
+        watch.current = undefined;
         if (outcome.kind === 'done') {
           status = res.statusCode;
-          bytes = outcome.bytes ?? 0;
+          bytes = outcome.bytes;
           return;
         }
         if (outcome.kind === 'failed') throw outcome.error;
@@ -118,7 +163,7 @@ export class UpstreamForwarder {
             metrics.authRefresh(target.host);
           }
           learned = true;
-          authorization = await auth.authorization(target, request.scope, clientGone.signal);
+          authorization = await auth.authorization(target, request.scope, watch.signal);
           if (authorization === undefined) throw upstreamDenied(target);
           continue;
         }
@@ -130,10 +175,12 @@ export class UpstreamForwarder {
             `upstream ${target.host} redirected more than ${this.#options.maxRedirects} times`,
           );
         }
-        url = redirectTarget(outcome.location, url, target);
+        const next = redirectTarget(outcome.location, new URL(path, origin), target);
+        origin = next.origin;
+        path = `${next.pathname}${next.search}`;
       }
     } catch (error) {
-      if (clientGone.signal.aborted) {
+      if (watch.aborted) {
         status = 499;
         return;
       }
@@ -144,163 +191,182 @@ export class UpstreamForwarder {
       status = oci.status;
       writeOciError(res, oci);
     } finally {
-      res.off('close', onClose);
+      res.off('close', watch.onClose);
       metrics.request(request.route, request.method, status);
       metrics.bytes(request.route, bytes);
     }
   }
+}
 
-  #attempt(
+/**
+ * One upstream request as an undici dispatch handler (a class, not closures: it runs once per request).
+ * Decides on the response headers: stream to the client, or drain and report a 401 / redirect.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  readonly #options: ForwarderOptions;
+  readonly #request: ForwardRequest;
+  readonly #res: ServerResponse;
+  readonly #origin: string;
+  readonly #path: string;
+  readonly #headers: Record<string, string>;
+  readonly #canRetryAuth: boolean;
+  readonly #resolve: (outcome: Outcome) => void;
+  readonly #started = performance.now();
+  #mode: 'pending' | 'stream' | 'discard' = 'pending';
+  #decided: Outcome | undefined;
+  #discarded = 0;
+  #written = 0;
+  #waitingForDrain = false;
+  #controller: Dispatcher.DispatchController | undefined;
+  #settled = false;
+
+  constructor(
+    options: ForwarderOptions,
     request: ForwardRequest,
-    url: URL,
-    headers: Record<string, string>,
-    canRetryAuth: boolean,
     res: ServerResponse,
-    signal: AbortSignal,
-  ): Promise<Outcome> {
-    const { dispatcher, metrics, redirects } = this.#options;
-    const started = performance.now();
-    const sameOrigin = url.origin === request.target.origin;
-    return new Promise<Outcome>((resolve) => {
-      let mode: 'pending' | 'stream' | 'discard' = 'pending';
-      let decided: Outcome | undefined;
-      let discarded = 0;
-      let written = 0;
-      let waitingForDrain = false;
-      let controller: Dispatcher.DispatchController | undefined;
-      let settled = false;
-      const settle = (outcome: Outcome) => {
-        if (settled) return;
-        settled = true;
-        signal.removeEventListener('abort', onAbort);
-        resolve(outcome.kind === 'done' ? { kind: 'done', bytes: written } : outcome);
-      };
-      const onAbort = () => {
-        controller?.abort(signal.reason as Error);
-        settle({ kind: 'failed', error: signal.reason as Error });
-      };
-      if (signal.aborted) {
-        settle({ kind: 'failed', error: signal.reason as Error });
+    attempt: { origin: string; path: string; headers: Record<string, string>; canRetryAuth: boolean },
+    resolve: (outcome: Outcome) => void,
+  ) {
+    this.#options = options;
+    this.#request = request;
+    this.#res = res;
+    this.#origin = attempt.origin;
+    this.#path = attempt.path;
+    this.#headers = attempt.headers;
+    this.#canRetryAuth = attempt.canRetryAuth;
+    this.#resolve = resolve;
+  }
+
+  start(clientAborted: boolean): void {
+    if (clientAborted) {
+      this.#settle({ kind: 'failed', error: clientGoneError() });
+      return;
+    }
+    try {
+      this.#options.dispatcher.dispatch(
+        { origin: this.#origin, path: this.#path, method: this.#request.method, headers: this.#headers },
+        this,
+      );
+    } catch (error) {
+      this.#settle({ kind: 'failed', error: error as Error });
+    }
+  }
+
+  clientGone(): void {
+    const error = clientGoneError();
+    this.#controller?.abort(error);
+    this.#settle({ kind: 'failed', error });
+  }
+
+  #settle(outcome: Outcome): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#resolve(outcome.kind === 'done' ? { kind: 'done', bytes: this.#written } : outcome);
+  }
+
+  readonly #onDrain = (): void => {
+    this.#waitingForDrain = false;
+    this.#controller?.resume();
+  };
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    upstreamHeaders: IncomingHttpHeaders,
+  ): void {
+    const request = this.#request;
+    const res = this.#res;
+    this.#options.metrics.upstreamLatency(
+      request.target.host,
+      request.route,
+      (performance.now() - this.#started) / 1000,
+    );
+    if (statusCode === 401 && this.#origin === request.target.origin) {
+      this.#mode = 'discard';
+      const challenge = upstreamHeaders['www-authenticate'];
+      this.#decided = this.#canRetryAuth
+        ? { kind: 'unauthorized', challenge: Array.isArray(challenge) ? challenge.join(', ') : challenge }
+        : { kind: 'failed', error: upstreamDenied(request.target) };
+      return;
+    }
+    const location = upstreamHeaders.location;
+    if (isRedirect(statusCode) && typeof location === 'string') {
+      this.#mode = 'discard';
+      if (this.#options.redirects === 'follow') {
+        this.#decided = { kind: 'redirect', location };
         return;
       }
-      signal.addEventListener('abort', onAbort, { once: true });
-      const onDrain = () => {
-        waitingForDrain = false;
-        controller?.resume();
-      };
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart(ctrl) {
-          controller = ctrl;
-        },
-        onResponseStart(_ctrl, statusCode, upstreamHeaders) {
-          metrics.upstreamLatency(request.target.host, request.route, (performance.now() - started) / 1000);
-          const location = upstreamHeaders.location;
-          if (statusCode === 401 && sameOrigin) {
-            mode = 'discard';
-            const challenge = upstreamHeaders['www-authenticate'];
-            decided = canRetryAuth
-              ? {
-                  kind: 'unauthorized',
-                  challenge: Array.isArray(challenge) ? challenge.join(', ') : challenge,
-                }
-              : { kind: 'failed', error: upstreamDenied(request.target) };
-            return;
-          }
-          if (isRedirect(statusCode) && typeof location === 'string') {
-            if (redirects === 'follow') {
-              mode = 'discard';
-              decided = { kind: 'redirect', location };
-              return;
-            }
-            let absolute: string;
-            try {
-              absolute = new URL(location, url).href;
-            } catch {
-              mode = 'discard';
-              decided = {
-                kind: 'failed',
-                error: new OciError(502, 'UNKNOWN', 'upstream sent an invalid redirect'),
-              };
-              return;
-            }
-            mode = 'discard';
-            if (!SAFE_VALUE.test(absolute)) {
-              decided = {
-                kind: 'failed',
-                error: new OciError(502, 'UNKNOWN', 'upstream sent an invalid redirect'),
-              };
-              return;
-            }
-            res.writeHead(statusCode, { location: absolute, 'content-length': '0' });
-            res.end();
-            decided = { kind: 'done' };
-            return;
-          }
-          const out = responseHeaders(upstreamHeaders, request.rewriteLink);
-          try {
-            res.writeHead(statusCode, out);
-          } catch (error) {
-            mode = 'discard';
-            decided = {
-              kind: 'failed',
-              error: new OciError(502, 'UNKNOWN', `upstream headers refused: ${errorMessage(error)}`),
-            };
-            return;
-          }
-          mode = 'stream';
-          if (request.method === 'HEAD') res.end();
-        },
-        onResponseData(ctrl, chunk) {
-          if (mode === 'stream') {
-            written += chunk.length;
-            if (!res.write(chunk) && !waitingForDrain) {
-              waitingForDrain = true;
-              ctrl.pause();
-              res.once('drain', onDrain);
-            }
-            return;
-          }
-          discarded += chunk.length;
-          if (discarded > MAX_DISCARD) ctrl.abort(new Error('discarded body too large'));
-        },
-        onResponseEnd() {
-          if (mode === 'stream') {
-            if (request.method !== 'HEAD') res.end();
-            settle({ kind: 'done' });
-            return;
-          }
-          settle(decided ?? { kind: 'done' });
-        },
-        onResponseError(_ctrl, error) {
-          res.off('drain', onDrain);
-          if (mode === 'stream') {
-            // Headers (and maybe part of the body) are out: cutting the connection is the only honest
-            // signal left; the client sees a short body against Content-Length.
-            res.destroy(error);
-            settle({ kind: 'done' });
-            return;
-          }
-          if (mode === 'discard' && decided !== undefined) {
-            settle(decided);
-            return;
-          }
-          settle({ kind: 'failed', error });
-        },
-      };
+      let absolute: string | undefined;
       try {
-        dispatcher.dispatch(
-          {
-            origin: url.origin,
-            path: `${url.pathname}${url.search}`,
-            method: request.method,
-            headers,
-          },
-          handler,
-        );
-      } catch (error) {
-        settle({ kind: 'failed', error: error as Error });
+        absolute = new URL(location, `${this.#origin}${this.#path}`).href;
+      } catch {
+        absolute = undefined;
       }
-    });
+      if (absolute === undefined || !SAFE_VALUE.test(absolute)) {
+        this.#decided = {
+          kind: 'failed',
+          error: new OciError(502, 'UNKNOWN', 'upstream sent an invalid redirect'),
+        };
+        return;
+      }
+      res.writeHead(statusCode, { location: absolute, 'content-length': '0' });
+      res.end();
+      this.#decided = DONE;
+      return;
+    }
+    try {
+      res.writeHead(statusCode, responseHeaders(upstreamHeaders, request.rewriteLink));
+    } catch (error) {
+      this.#mode = 'discard';
+      this.#decided = {
+        kind: 'failed',
+        error: new OciError(502, 'UNKNOWN', `upstream headers refused: ${errorMessage(error)}`),
+      };
+      return;
+    }
+    this.#mode = 'stream';
+    if (request.method === 'HEAD') res.end();
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#mode === 'stream') {
+      this.#written += chunk.length;
+      if (!this.#res.write(chunk) && !this.#waitingForDrain) {
+        this.#waitingForDrain = true;
+        controller.pause();
+        this.#res.once('drain', this.#onDrain);
+      }
+      return;
+    }
+    this.#discarded += chunk.length;
+    if (this.#discarded > MAX_DISCARD) controller.abort(new Error('discarded body too large'));
+  }
+
+  onResponseEnd(): void {
+    if (this.#mode === 'stream') {
+      if (this.#request.method !== 'HEAD') this.#res.end();
+      this.#settle(DONE);
+      return;
+    }
+    this.#settle(this.#decided ?? DONE);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.#waitingForDrain) this.#res.off('drain', this.#onDrain);
+    if (this.#mode === 'stream') {
+      // Headers (and maybe part of the body) are out: cutting the connection is the only honest signal
+      // left; the client sees a short body against Content-Length.
+      this.#res.destroy(error);
+      this.#settle(DONE);
+      return;
+    }
+    this.#settle(
+      this.#mode === 'discard' && this.#decided !== undefined ? this.#decided : { kind: 'failed', error },
+    );
   }
 }
 
