@@ -26,6 +26,19 @@ export interface ActiveWatch {
 
 type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
+/** Stored objects never change, so every watcher can share one serialization of each. */
+const jsonCache = new WeakMap<object, string>();
+
+function serialized(object: unknown): string {
+  if (object === null || typeof object !== 'object') return JSON.stringify(object);
+  let json = jsonCache.get(object);
+  if (json === undefined) {
+    json = JSON.stringify(object);
+    jsonCache.set(object, json);
+  }
+  return json;
+}
+
 /** Parse the watch start point; throws 400 for a resourceVersion that is not a number. */
 export function parseResourceVersion(value: string | undefined): number | undefined {
   if (value === undefined || value === '' || value === '0') return undefined;
@@ -64,7 +77,7 @@ export function startWatch(
     onDone();
   };
   const send = (type: WatchEventType, object: unknown): void => {
-    if (!finished) res.write(`${JSON.stringify({ type, object })}\n`);
+    if (!finished) res.write(`{"type":"${type}","object":${serialized(object)}}\n`);
   };
   const matches = (obj: KubeObject): boolean => {
     if (req.namespace !== undefined && obj.metadata.namespace !== req.namespace) return false;
