@@ -17,6 +17,8 @@ RUN npm run build \
 # ---- runtime: Node 24, production dependencies and dist only, non-root ----
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# A small young generation keeps the garbage of a 10,000-namespace pass from inflating RSS (bench/sync).
+ENV NODE_OPTIONS=--max-semi-space-size=2
 WORKDIR /app
 COPY --from=build --chown=root:root /src/package.json ./package.json
 COPY --from=build --chown=root:root /src/node_modules ./node_modules

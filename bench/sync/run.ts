@@ -210,12 +210,21 @@ const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 0) : 'n/
 console.log(
   `regcred secret-sync benchmark: ${NAMESPACES} namespaces, 3 registries, API latency 5–10 ms, cloud ${CLOUD_MS} ms, qps ${QPS}, concurrency ${CONCURRENCY}`,
 );
-// Warm-up (JIT, connection pool) on a throwaway Secret name, so neither side pays it in the table.
-await regcredPass('warmup');
+const mem = (label: string) => {
+  (globalThis as { gc?: () => void }).gc?.();
+  if (process.env.BENCH_MEM)
+    console.log(
+      `${label}: rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB, heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB, total ${(process.memoryUsage().heapTotal / 1e6).toFixed(0)} MB, external ${(process.memoryUsage().external / 1e6).toFixed(0)} MB, ab ${(process.memoryUsage().arrayBuffers / 1e6).toFixed(0)} MB`,
+    );
+};
+mem('start');
 const first = await regcredPass('regcred');
+mem('after first sync');
 const resync = await regcredPass('regcred');
+mem('after resync');
 // Peak RSS of regcred's work only: measured before the baseline runs in this process.
 const daemon = await daemonDelays();
+mem('after daemon');
 const rssMb = process.resourceUsage().maxRSS / 1024;
 const naive = await naivePass('naive');
 const naiveResync = await naivePass('naive');
