@@ -266,6 +266,51 @@ describe('proxy: pass-through and streaming', () => {
     expect(registry.abortedResponses).toBe(1);
   });
 
+  it('a client that stops reading stops the upstream read (backpressure, no buffering of the blob)', async () => {
+    const { registry, proxy } = await setup({ auth: 'none' });
+    const blob = registry.addBlob('team/app', 128 * 1024 * 1024);
+    const url = new URL(proxy.url);
+    const [received, sentWhilePaused] = await new Promise<[number, number]>((resolve, reject) => {
+      const req = request(
+        { host: url.hostname, port: url.port, path: `/v2/fake/team/app/blobs/${blob.digest}`, agent: false },
+        (res) => {
+          let got = 0;
+          res.once('data', (first: Buffer) => {
+            got += first.length;
+            res.pause();
+            // Wait until upstream stops sending (every buffer on the way is full), however slow the machine.
+            void settled(() => registry.blobBytesSent).then((sent) => {
+              res.on('data', (chunk: Buffer) => {
+                got += chunk.length;
+              });
+              res.on('end', () => resolve([got, sent]));
+              res.resume();
+            });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    // Socket buffers on both sides plus one response buffer, far from the 128 MiB blob.
+    expect(sentWhilePaused).toBeGreaterThan(0);
+    expect(sentWhilePaused).toBeLessThan(32 * 1024 * 1024);
+    expect(received).toBe(blob.size);
+  });
+
+  it('forwards referrers with a validated artifactType', async () => {
+    const { registry, proxy } = await setup({ auth: 'none' });
+    const digest = `sha256:${'e'.repeat(64)}`;
+    const res = await rawRequest(
+      proxy.url,
+      `/v2/fake/team/app/referrers/${digest}?artifactType=application%2Fvnd.example.sbom%2Bjson`,
+    );
+    expect(res.status).toBe(404);
+    expect(registry.requests.at(-1)?.url).toBe(
+      `/v2/team/app/referrers/${digest}?artifactType=application%2Fvnd.example.sbom%2Bjson`,
+    );
+  });
+
   it('dead upstream: 502 with an OCI error naming the registry', async () => {
     const { registry, proxy, logs } = await setup({ auth: 'none' });
     await registry.stop();
@@ -324,6 +369,63 @@ describe('proxy: redirects', () => {
     expect(storage.requests[0]?.headers.range).toBe('bytes=0-3');
   });
 
+  it('refuses to follow a redirect from an https registry to plain http', async () => {
+    const plain = await startRecordingServer({ respond: { status: 200, body: 'should-not-be-fetched' } });
+    cleanups.push(() => plain.stop());
+    const registry = await startRecordingServer({
+      tls: true,
+      respond: { redirect: `${plain.url}/bucket/blob`, redirectStatus: 307 },
+    });
+    cleanups.push(() => registry.stop());
+    const dispatcher = new Agent({ connect: { ca: registry.caPem } });
+    cleanups.push(() => dispatcher.close());
+    const config = proxySchema.parse({
+      listen: '127.0.0.1:0',
+      metricsListen: '',
+      upstreams: [{ alias: 'r', registry: registry.host }],
+    });
+    if (config === undefined) throw new Error('unreachable');
+    const logs = captureLogs();
+    const proxy = await startProxy({
+      config,
+      credentials: new FakeCredentialSource({}),
+      dispatcher,
+      logger: logs.logger,
+    });
+    cleanups.push(() => proxy.close(0));
+    const res = await rawRequest(proxy.url, `/v2/r/team/app/blobs/${digest}`);
+    expect(res.status).toBe(502);
+    expect(JSON.parse(res.body.toString()).errors[0].message).toContain('non-https');
+    expect(plain.requests).toHaveLength(0);
+  });
+
+  it('stops after maxRedirects hops', async () => {
+    const loop: RecordingServer = await startRecordingServer({
+      respond: (req) => ({ redirect: `${req.path}?hop=${req.url.length}`, redirectStatus: 302 }),
+    });
+    cleanups.push(() => loop.stop());
+    const dispatcher = new Agent();
+    cleanups.push(() => dispatcher.close());
+    const config = proxySchema.parse({
+      listen: '127.0.0.1:0',
+      metricsListen: '',
+      maxRedirects: 3,
+      upstreams: [{ alias: 'r', registry: loop.host, insecure: true }],
+    });
+    if (config === undefined) throw new Error('unreachable');
+    const logs = captureLogs();
+    const proxy = await startProxy({
+      config,
+      credentials: new FakeCredentialSource({}),
+      dispatcher,
+      logger: logs.logger,
+    });
+    cleanups.push(() => proxy.close(0));
+    const res = await rawRequest(proxy.url, `/v2/r/team/app/blobs/${digest}`);
+    expect(res.status).toBe(502);
+    expect(loop.requests).toHaveLength(4);
+  });
+
   it('redirects: pass hands the 3xx to the client', async () => {
     const { storage, proxy, storageUrl } = await redirecting('pass');
     const res = await rawRequest(proxy.url, `/v2/r/team/app/blobs/${digest}`);
@@ -332,6 +434,19 @@ describe('proxy: redirects', () => {
     expect(storage.requests).toHaveLength(0);
   });
 });
+
+/** Polls `read` until it stops changing for three polls in a row; returns the settled value. */
+async function settled(read: () => number): Promise<number> {
+  let last = -1;
+  let same = 0;
+  while (same < 3) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = read();
+    same = now === last ? same + 1 : 0;
+    last = now;
+  }
+  return last;
+}
 
 function tokensOf(registry: FakeRegistry): string[] {
   return registry.requests

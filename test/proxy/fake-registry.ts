@@ -35,6 +35,8 @@ export interface FakeRegistry {
   readonly tokenRequests: FakeRequest[];
   /** Responses to registry requests that ended before their body was complete (client went away). */
   readonly abortedResponses: number;
+  /** Blob body bytes handed to the kernel so far (all responses). */
+  readonly blobBytesSent: number;
   addManifest(repository: string, tag: string, body: string, mediaType: string): string;
   /** A blob of `size` deterministic bytes, streamed on request. */
   addBlob(repository: string, size: number): FakeBlob;
@@ -67,6 +69,7 @@ export async function startFakeRegistry(options: FakeRegistryOptions): Promise<F
   let tokenCounter = 0;
   let cutAfter: number | undefined;
   let aborted = 0;
+  let blobBytesSent = 0;
   const abortWaiters: { count: number; resolve: () => void }[] = [];
   let base = '';
 
@@ -197,6 +200,7 @@ export async function startFakeRegistry(options: FakeRegistryOptions): Promise<F
           return;
         }
         const ok = res.write(data.subarray(offset, next));
+        blobBytesSent += next - offset;
         offset = next;
         if (!ok) {
           res.once('drain', pump);
@@ -217,6 +221,9 @@ export async function startFakeRegistry(options: FakeRegistryOptions): Promise<F
     tokenRequests,
     get abortedResponses() {
       return aborted;
+    },
+    get blobBytesSent() {
+      return blobBytesSent;
     },
     addManifest(repository, tag, body, mediaType) {
       const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
