@@ -1,4 +1,6 @@
 import type { Credential } from '../core/credential.ts';
+import { dockerAuthEntry } from '../core/docker-config.ts';
+import { dockerConfigKey } from '../core/registry-host.ts';
 
 /** One `auths` entry regcred writes: the key the kubelet matches and the credential behind it. */
 export interface AuthEntry {
@@ -20,20 +22,20 @@ export interface DockerConfigJson {
   auths: Record<string, DockerAuth>;
 }
 
-const DOCKER_HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
-
 /**
- * The `auths` key for a registry host. Docker Hub credentials live under the legacy index URL, the
- * one key every client (kubelet, docker, containerd) resolves for `docker.io` images.
+ * The `auths` key for a registry host (core's `dockerConfigKey`: Docker Hub under the legacy index URL
+ * every client resolves for `docker.io` images). A host core cannot parse is used as written, lower-cased.
  */
 export function authsKey(host: string): string {
-  const lower = host.toLowerCase();
-  return DOCKER_HUB_HOSTS.has(lower) ? 'https://index.docker.io/v1/' : lower;
+  try {
+    return dockerConfigKey(host);
+  } catch {
+    return host.toLowerCase();
+  }
 }
 
 export function toDockerAuth(credential: Pick<Credential, 'username' | 'password'>): DockerAuth {
-  const auth = Buffer.from(`${credential.username}:${credential.password}`, 'utf8').toString('base64');
-  return { username: credential.username, password: credential.password, auth };
+  return { ...dockerAuthEntry(credential) };
 }
 
 /** Parses a `.dockerconfigjson` value (base64 as stored); undefined when it is not a docker config. */
