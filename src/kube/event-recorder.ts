@@ -56,12 +56,14 @@ export class EventRecorder {
     this.#recent.set(key, now);
     if (this.#recent.size > 10_000) this.#recent.delete(this.#recent.keys().next().value ?? '');
     try {
+      // A Namespace is cluster-scoped: its Events carry no involvedObject.namespace and live in `default`.
+      const clusterScoped = subject.kind === 'Namespace';
       await this.#options.client.createEvent({
-        namespace: subject.namespace,
+        namespace: clusterScoped ? 'default' : subject.namespace,
         involvedObject: {
           apiVersion: 'v1',
           kind: subject.kind,
-          namespace: subject.namespace,
+          ...(clusterScoped ? {} : { namespace: subject.namespace }),
           name: subject.name,
           ...(subject.uid === undefined ? {} : { uid: subject.uid }),
         },

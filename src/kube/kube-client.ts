@@ -55,7 +55,7 @@ export interface EventBody {
   readonly namespace: string;
   readonly involvedObject: {
     kind: string;
-    namespace: string;
+    namespace?: string;
     name: string;
     uid?: string;
     apiVersion: string;

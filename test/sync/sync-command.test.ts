@@ -179,7 +179,8 @@ describe('regcred sync', () => {
     { name: '429 with Retry-After is retried', status: 429, times: 1, exit: 0, written: true },
   ];
   it.each(faults)('$name', async ({ status, times, exit, written }) => {
-    const s = await start(['ok', 'bad']);
+    // `default` exists in every real cluster: Events about Namespaces live there.
+    const s = await start(['ok', 'bad', 'default']);
     s.faults.add({
       verb: 'create',
       resource: 'secrets',
@@ -197,7 +198,18 @@ describe('regcred sync', () => {
     expect(cli.exitCode()).toBe(exit);
     expect(s.store.get('secrets', 'ok', 'regcred')).toBeDefined();
     expect(s.store.get('secrets', 'bad', 'regcred') !== undefined).toBe(written);
-    if (exit === 1) expect(cli.stderr()).toContain('failed in namespace bad');
+    if (exit === 1) {
+      expect(cli.stderr()).toContain('failed in namespace bad');
+      // The Secret could not be created: the Event is about the (cluster-scoped) Namespace, in `default`.
+      const events = s.store.list('events', 'default') as unknown as {
+        reason: string;
+        message: string;
+        involvedObject: { name: string };
+      }[];
+      expect(events.map((e) => `${e.reason} ${e.involvedObject.name}`)).toContain('SecretWriteFailed bad');
+      for (const event of events)
+        for (const secret of cli.credentials.issued) expect(event.message).not.toContain(secret);
+    }
     cli.logs.assertNoSecrets(cli.credentials.issued);
   });
 
