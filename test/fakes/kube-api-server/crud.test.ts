@@ -306,3 +306,22 @@ describe('store access', () => {
     expect((await apiFailure(core.readNamespacedSecret({ namespace: 'a', name: 'x' }))).code).toBe(404);
   });
 });
+
+describe('body formats', () => {
+  it('accepts YAML bodies and refuses protobuf with 415, like a server without that codec', async () => {
+    const yaml = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: from-yaml\nstringData:\n  k: v\n';
+    const created = await fetch(`${server.url}/api/v1/namespaces/a/secrets`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/yaml' },
+      body: yaml,
+    });
+    expect(created.status).toBe(201);
+    const proto = await fetch(`${server.url}/api/v1/namespaces/a/secrets`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.kubernetes.protobuf' },
+      body: 'k8s\u0000',
+    });
+    expect(proto.status).toBe(415);
+    expect(await proto.json()).toMatchObject({ kind: 'Status', reason: 'UnsupportedMediaType' });
+  });
+});

@@ -56,10 +56,26 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+const YAML_TYPES = new Set(['application/apply-patch+yaml', 'application/yaml']);
+const JSON_TYPES = new Set([
+  'application/json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/json-patch+json',
+]);
+
 function parseBody(text: string, contentType: string | undefined): unknown {
   if (text === '') return undefined;
+  if (contentType !== undefined && !YAML_TYPES.has(contentType) && !JSON_TYPES.has(contentType)) {
+    // The real server also speaks protobuf (and CBOR); this fake does not, and says so the same way.
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: ${[...JSON_TYPES, ...YAML_TYPES].join(', ')}`,
+    );
+  }
   try {
-    return contentType === 'application/apply-patch+yaml' ? parseYaml(text) : JSON.parse(text);
+    return contentType !== undefined && YAML_TYPES.has(contentType) ? parseYaml(text) : JSON.parse(text);
   } catch (err) {
     throw badRequest(`error decoding request body: ${(err as Error).message}`);
   }
