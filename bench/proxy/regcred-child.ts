@@ -25,6 +25,10 @@ const proxy = await startProxy({
   logger: createLogger({ level: 'warn' }),
 });
 process.stdout.write(`${proxy.url}\n`);
-process.on('SIGTERM', () => {
+const stop = () => {
   void proxy.close(0).then(() => process.exit(0));
-});
+};
+process.on('SIGTERM', stop);
+// The benchmark holds our stdin open: when it dies, so do we (no orphaned proxy on the shared machine).
+process.stdin.on('end', stop);
+process.stdin.resume();

@@ -51,7 +51,7 @@ async function startRegcred(
 ): Promise<{ url: string; pid: number; child: ChildProcess }> {
   const script = join(dirname(fileURLToPath(import.meta.url)), 'regcred-child.ts');
   const child = spawn(process.execPath, [script, upstream, counting, 'bench', 'bench-password'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   const line = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
@@ -64,6 +64,15 @@ async function startRegcred(
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'regcred-bench-proxy-'));
   const stops: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+  };
+  // Interrupted: still stop every nginx and the proxy (they would outlive us on a shared machine).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void stopAll().then(() => process.exit(130));
+    });
+  }
   try {
     // nginx workers drop to `nobody` when started as root: they must be able to read the files.
     await chmod(dir, 0o755);
@@ -250,7 +259,7 @@ async function main(): Promise<void> {
     );
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await stopAll();
   }
 }
 
