@@ -29,6 +29,11 @@ export interface FakeKubeApiServerOptions {
   /** Auto-create a `default` ServiceAccount in each new namespace, as the real controller does; default true. */
   defaultServiceAccounts?: boolean;
   /**
+   * Create that ServiceAccount this many ms after the namespace, like the asynchronous real controller
+   * (a client may find the namespace without its `default` ServiceAccount); default 0 = in the same write.
+   */
+  defaultServiceAccountDelayMs?: number;
+  /**
    * How long a deleted namespace stays Terminating before it and its objects are removed; default 50 ms.
    * A negative value or Infinity keeps it Terminating until `store.delete('namespaces', …)`.
    */
@@ -84,6 +89,7 @@ export async function startFakeKubeApiServer(
   const store = new MemoryStore({
     historyLimit: options.historyLimit ?? 1000,
     defaultServiceAccounts: options.defaultServiceAccounts ?? true,
+    defaultServiceAccountDelayMs: options.defaultServiceAccountDelayMs ?? 0,
     now: options.now ?? (() => new Date()),
   });
   for (const obj of options.objects ?? []) store.put(obj);
@@ -112,7 +118,10 @@ export async function startFakeKubeApiServer(
     faults,
     dropWatches: () => http.dropWatches(),
     compact: () => store.compact(),
-    close: () => http.close(),
+    close: async () => {
+      store.cancelTimers();
+      await http.close();
+    },
     get connections() {
       return http.connections;
     },

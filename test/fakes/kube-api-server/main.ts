@@ -16,6 +16,7 @@ export interface MainOptions {
   historyLimit?: number;
   bookmarkIntervalMs?: number;
   defaultServiceAccounts?: boolean;
+  defaultServiceAccountDelayMs?: number;
   namespaceDeletionDelayMs?: number;
   token?: string;
   namespaces?: number | string[];

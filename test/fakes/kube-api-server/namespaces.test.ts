@@ -24,6 +24,13 @@ describe('namespaces', () => {
     expect(server.store.get('serviceaccounts', 'team-x', 'default')?.metadata.uid).toBeDefined();
   });
 
+  it('get their default ServiceAccount later with defaultServiceAccountDelayMs, as with the real controller', async () => {
+    const { server, core } = await start({ defaultServiceAccountDelayMs: 1500 });
+    await core.createNamespace({ body: { metadata: { name: 'team-x' } } });
+    expect(server.store.get('serviceaccounts', 'team-x', 'default')).toBeUndefined();
+    await eventually(() => server.store.get('serviceaccounts', 'team-x', 'default') !== undefined);
+  });
+
   it('get no default ServiceAccount when defaultServiceAccounts is false', async () => {
     const { server, core } = await start({ defaultServiceAccounts: false });
     await core.createNamespace({ body: { metadata: { name: 'team-x' } } });

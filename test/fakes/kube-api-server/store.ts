@@ -21,6 +21,8 @@ export type StoreListener = (event: StoreEvent) => void;
 export interface MemoryStoreOptions {
   historyLimit: number;
   defaultServiceAccounts: boolean;
+  /** Create the default ServiceAccount this long after its namespace (0: in the same write). */
+  defaultServiceAccountDelayMs?: number;
   now: () => Date;
 }
 
@@ -37,6 +39,7 @@ export class MemoryStore implements FakeStore {
   #first = 0;
   /** The oldest resourceVersion a watch may resume from. */
   #minResumable = 0;
+  readonly #timers = new Set<NodeJS.Timeout>();
 
   constructor(options: MemoryStoreOptions) {
     this.#options = options;
@@ -101,7 +104,7 @@ export class MemoryStore implements FakeStore {
     names.set(name, obj);
     this.#emit({ type: old ? 'MODIFIED' : 'ADDED', resource: r, rv: this.#rv, object: obj, old });
     if (!old && r.key === 'namespaces' && this.#options.defaultServiceAccounts)
-      this.#ensureDefaultServiceAccount(name);
+      this.#scheduleDefaultServiceAccount(name);
     return obj;
   }
 
@@ -206,9 +209,31 @@ export class MemoryStore implements FakeStore {
     }
   }
 
+  /** Stop pending background work (delayed default ServiceAccounts). */
+  cancelTimers(): void {
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+  }
+
+  #scheduleDefaultServiceAccount(namespace: string): void {
+    const delay = this.#options.defaultServiceAccountDelayMs ?? 0;
+    if (delay <= 0) {
+      this.#ensureDefaultServiceAccount(namespace);
+      return;
+    }
+    // The real ServiceAccount controller works asynchronously: a client may see the namespace first.
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      this.#ensureDefaultServiceAccount(namespace);
+    }, delay);
+    timer.unref();
+    this.#timers.add(timer);
+  }
+
   #ensureDefaultServiceAccount(namespace: string): void {
     const r = resourceByName('serviceaccounts')!;
-    if (this.lookup(r, namespace, 'default')) return;
+    const ns = this.lookup(resourceByName('namespaces')!, undefined, namespace);
+    if (!ns || ns.metadata.deletionTimestamp || this.lookup(r, namespace, 'default')) return;
     const sa: KubeObject = {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
