@@ -31,6 +31,17 @@ describe('namespaces', () => {
     await eventually(() => server.store.get('serviceaccounts', 'team-x', 'default') !== undefined);
   });
 
+  it('keep spec.finalizers and status on a plain update (they have their own subresources)', async () => {
+    const { core } = await start();
+    const current = await core.readNamespace({ name: 'a' });
+    const updated = await core.replaceNamespace({
+      name: 'a',
+      body: { ...current, spec: { finalizers: [] }, status: { phase: 'Terminating' } },
+    });
+    expect(updated.spec?.finalizers).toEqual(['kubernetes']);
+    expect(updated.status?.phase).toBe('Active');
+  });
+
   it('get no default ServiceAccount when defaultServiceAccounts is false', async () => {
     const { server, core } = await start({ defaultServiceAccounts: false });
     await core.createNamespace({ body: { metadata: { name: 'team-x' } } });

@@ -74,8 +74,13 @@ export function prepareObject(
   }
   if (r.key === 'namespaces') {
     meta.labels = { ...meta.labels, 'kubernetes.io/metadata.name': meta.name! };
-    const spec = (obj.spec ?? {}) as { finalizers?: string[] };
-    if (!old) spec.finalizers ??= ['kubernetes'];
+    // spec.finalizers changes only through /finalize, status only through /status (not served here).
+    const spec = { ...(obj.spec as object | undefined) } as { finalizers?: string[] };
+    const oldFinalizers = (old?.spec as { finalizers?: string[] } | undefined)?.finalizers;
+    if (old) {
+      if (oldFinalizers) spec.finalizers = oldFinalizers;
+      else delete spec.finalizers;
+    } else spec.finalizers ??= ['kubernetes'];
     obj.spec = spec;
     const status = (old?.status ?? obj.status ?? {}) as { phase?: string };
     obj.status = { ...status, phase: status.phase ?? 'Active' };
