@@ -115,6 +115,7 @@ async function regcredPass(secretName: string): Promise<{ ms: number; api: Reply
   });
   await ask('reset');
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await engine.credentials.refresh();
   await runFullSync({
     client: engine.client,
@@ -125,6 +126,11 @@ async function regcredPass(secretName: string): Promise<{ ms: number; api: Reply
     clock,
   });
   const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  if (process.env.BENCH_MEM)
+    console.log(
+      `regcred pass: ${ms.toFixed(0)} ms wall, ${((used.user + used.system) / 1000).toFixed(0)} ms CPU in this process`,
+    );
   await engine.client.close();
   return { ms, api: await ask<Reply>('stats'), cloud: source.cloudCalls };
 }
