@@ -165,6 +165,18 @@ describe('regcred sync', () => {
     expect(sa.imagePullSecrets).toEqual([{ name: 'theirs' }]);
   });
 
+  it('--namespace limits the pass and never prunes the namespaces it skips', async () => {
+    const s = await start(['a', 'b']);
+    const config = baseConfig([target({ prune: true, serviceAccounts: [] })]);
+    await createTestCli({ server: s, config, register: registerSyncCommand }).run(['sync']);
+    s.resetRequests();
+    const cli = createTestCli({ server: s, config, register: registerSyncCommand });
+    await cli.run(['sync', '--namespace', 'a']);
+    expect(cli.exitCode()).toBe(0);
+    expect(s.store.get('secrets', 'b', 'regcred')).toBeDefined();
+    expect(writes(s)).toEqual([]);
+  });
+
   const faults: {
     name: string;
     status: 403 | 409 | 422 | 429 | 500;

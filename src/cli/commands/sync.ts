@@ -8,7 +8,7 @@ import { CredentialSet } from '../../sync/credential-set.ts';
 import { planAgainstCluster, planOffline, renderObjects } from '../../sync/dry-run.ts';
 import { createSyncEngine } from '../../sync/engine.ts';
 import { runFullSync } from '../../sync/full-sync.ts';
-import { compileTargets } from '../../sync/targets.ts';
+import { type CompiledTarget, compileTargets } from '../../sync/targets.ts';
 import type { CliEnvironment } from '../cli-environment.ts';
 
 interface SyncFlags {
@@ -133,17 +133,16 @@ async function runSync(flags: SyncFlags, env: CliEnvironment): Promise<void> {
   }
 }
 
-function restrict<
-  T extends { namespaces: { matches(n: { name: string; labels: Record<string, string> }): boolean } },
->(target: T, only: readonly string[]): T {
+/**
+ * The target limited to `--namespace` names. Pruning is off for such a run: every other namespace would
+ * look "no longer selected" and lose its Secret.
+ */
+function restrict(target: CompiledTarget, only: readonly string[]): CompiledTarget {
   const inner = target.namespaces;
   return {
     ...target,
-    namespaces: {
-      ...inner,
-      matches: (ns: { name: string; labels: Record<string, string> }) =>
-        only.includes(ns.name) && inner.matches(ns),
-    },
+    config: { ...target.config, prune: false },
+    namespaces: { ...inner, matches: (ns) => only.includes(ns.name) && inner.matches(ns) },
   };
 }
 
