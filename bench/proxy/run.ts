@@ -1,5 +1,6 @@
 // Benchmark of the registry auth proxy against nginx, side by side in one run on loopback.
-// `npm run bench:proxy` (Node 24). Options: --quick (one round, shorter runs), --size-mib N (blob size).
+// `npm run bench:proxy` (Node 24). Options: --quick (one round, shorter runs), --size-mib N (blob size),
+// --node-flags "…" (V8/Node flags for the regcred process, e.g. --max-semi-space-size=2).
 // Needs nginx, curl, wrk and ab on PATH. Prints a markdown table; quote ratios, not absolute numbers.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
@@ -18,6 +19,9 @@ const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
 const SIZE = Number(argv[argv.indexOf('--size-mib') + 1] ?? 1024) * 1024 * 1024 || 1024 ** 3;
 const ROUNDS = QUICK ? 1 : 3;
+const NODE_FLAGS = argv.includes('--node-flags')
+  ? (argv[argv.indexOf('--node-flags') + 1] ?? '').split(' ').filter(Boolean)
+  : [];
 const LOAD_SECONDS = QUICK ? 3 : 5;
 const HEAD_REQUESTS = QUICK ? 10_000 : 30_000;
 const BLOB_HEX = 'c'.repeat(64);
@@ -45,18 +49,21 @@ const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) :
 const mib = (bytes: number) => `${fmt(bytes / 1024 / 1024, 1)} MiB`;
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
-async function startRegcred(
+/** Starts a Node proxy child (`file` in this folder); resolves with the URL it prints. */
+async function startNodeProxy(
+  file: string,
   upstream: string,
   counting: string,
+  flags: readonly string[] = [],
 ): Promise<{ url: string; pid: number; child: ChildProcess }> {
-  const script = join(dirname(fileURLToPath(import.meta.url)), 'regcred-child.ts');
-  const child = spawn(process.execPath, [script, upstream, counting, 'bench', 'bench-password'], {
+  const script = join(dirname(fileURLToPath(import.meta.url)), file);
+  const child = spawn(process.execPath, [...flags, script, upstream, counting, 'bench', 'bench-password'], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const line = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`regcred child exited ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${file} exited ${code}`)));
   });
   return { url: line.trim(), pid: child.pid!, child };
 }
@@ -109,10 +116,15 @@ async function main(): Promise<void> {
       stops.push(() => instance.stop());
       nginxes.push(instance);
     }
-    const regcred = await startRegcred(upstreamHost, counting.host);
-    stops.push(async () => {
-      regcred.child.kill('SIGTERM');
-    });
+    const regcred = await startNodeProxy('regcred-child.ts', upstreamHost, counting.host, NODE_FLAGS);
+    const rawNode = await startNodeProxy('raw-node-child.ts', upstreamHost, counting.host);
+    for (const child of [regcred.child, rawNode.child]) {
+      stops.push(async () => {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      });
+    }
     const targets: Target[] = [
       {
         name: 'direct (nginx static, the limit)',
@@ -137,6 +149,14 @@ async function main(): Promise<void> {
         slowRepo: `/v2/slow/bench/app/blobs/sha256:${BLOB_HEX}`,
         headers: {},
         pid: nginxes[1]!.workerPid,
+      },
+      {
+        name: 'raw Node floor (no routing/auth)',
+        url: rawNode.url,
+        repo: '/v2/up/bench/app',
+        slowRepo: `/v2/slow/bench/app/blobs/sha256:${BLOB_HEX}`,
+        headers: {},
+        pid: rawNode.pid,
       },
       {
         name: 'regcred proxy',
@@ -195,7 +215,7 @@ async function main(): Promise<void> {
     }
 
     // 3. regcred memory: one pull, then 8 concurrent pulls.
-    const rt = targets[3]!;
+    const rt = targets[4]!;
     let sampler = sampleRss(regcred.pid);
     await curlDownload(`${rt.url}${blobPath(rt)}`);
     const rssOne = sampler.stop();
