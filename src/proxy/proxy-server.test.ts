@@ -168,6 +168,17 @@ describe('proxy: upstream auth', () => {
     expect(registry.tokenRequests).toHaveLength(2);
   });
 
+  it('Bearer: a token endpoint that refuses the credentials becomes a 502 naming the registry, no secret logged', async () => {
+    const { registry, proxy, logs } = await setup({ auth: 'bearer' }, {}, 'wrong-password-2');
+    const res = await rawRequest(proxy.url, '/v2/fake/team/app/manifests/v1');
+    expect(res.status).toBe(502);
+    const message = JSON.parse(res.body.toString()).errors[0].message as string;
+    expect(message).toContain(registry.host);
+    expect(message).toContain('ERR_CREDENTIAL_AUTH');
+    expect(registry.tokenRequests).toHaveLength(1);
+    logs.assertNoSecrets(['wrong-password-2', Buffer.from('user:wrong-password-2').toString('base64')]);
+  });
+
   it('a registry that keeps refusing gets one refresh, then the client sees UNAUTHORIZED without a challenge', async () => {
     const { registry, proxy, credentials, logs } = await setup({ auth: 'basic' }, {}, 'wrong-password-1');
     const res = await rawRequest(proxy.url, '/v2/fake/team/app/manifests/v1');
