@@ -102,7 +102,15 @@ export async function runFullSync(options: FullSyncOptions): Promise<SyncReport>
     }
   }
 
-  const outcomes = await runPool(tasks, options.concurrency, signal);
+  // A pass keeps only the result of each namespace, not the written object (10,000 Secrets' worth of data).
+  const outcomes = await runPool(
+    tasks.map((task) => async () => {
+      const { secret: _written, ...outcome } = await task();
+      return outcome;
+    }),
+    options.concurrency,
+    signal,
+  );
   const failures: Failure[] = [];
   const counts: Record<string, number> = {};
   for (const outcome of outcomes) {
