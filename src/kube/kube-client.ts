@@ -326,7 +326,7 @@ class ClientNodeKubeClient implements KubeClient {
 
   /** Auth headers from the KubeConfig (token file, exec plugin, basic), reused for 5 s. */
   async #headers(): Promise<Record<string, string>> {
-    const now = Date.now();
+    const now = this.#clock.now();
     if (this.#auth && this.#auth.until > now) return this.#auth.headers;
     const options: https.RequestOptions = {};
     await this.#kc.applyToHTTPSOptions(options);
