@@ -39,8 +39,6 @@ export function registerRunCommand(program: Command, env: CliEnvironment): Comma
   return program
     .command('run')
     .description('keep registry Secrets fresh in every selected namespace (daemon, for a Deployment)')
-    .option('-c, --config <file>', 'config file (default: $REGCRED_CONFIG)')
-    .option('--log-level <level>', 'log level (trace … fatal, silent)')
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, in-cluster, ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context')
     .option('--metrics-listen <host:port>', '/healthz, /readyz and /metrics address', DEFAULT_METRICS_LISTEN)
@@ -53,8 +51,9 @@ export function registerRunCommand(program: Command, env: CliEnvironment): Comma
       '--identity <id>',
       'this replica in the Lease (default: $POD_NAME or host name, plus a random suffix)',
     )
-    .action(async (flags: RunFlags) => {
-      await runDaemon(flags, env);
+    .action(async (flags: RunFlags, command: Command) => {
+      // --config and --log-level are the program's global options.
+      await runDaemon({ ...flags, ...command.optsWithGlobals<Pick<RunFlags, 'config' | 'logLevel'>>() }, env);
     });
 }
 

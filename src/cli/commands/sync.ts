@@ -31,8 +31,6 @@ export function registerSyncCommand(program: Command, env: CliEnvironment): Comm
   return program
     .command('sync')
     .description('write every configured registry Secret once, then exit (for a CronJob)')
-    .option('-c, --config <file>', 'config file (default: $REGCRED_CONFIG)')
-    .option('--log-level <level>', 'log level (trace … fatal, silent)')
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, in-cluster, ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context')
     .option(
@@ -45,8 +43,9 @@ export function registerSyncCommand(program: Command, env: CliEnvironment): Comm
     .addOption(
       new Option('-o, --output <format>', 'dry-run output format').choices(['yaml', 'json']).default('yaml'),
     )
-    .action(async (flags: SyncFlags) => {
-      await runSync(flags, env);
+    .action(async (flags: SyncFlags, command: Command) => {
+      // --config and --log-level are the program's global options.
+      await runSync({ ...flags, ...command.optsWithGlobals<Pick<SyncFlags, 'config' | 'logLevel'>>() }, env);
     });
 }
 
