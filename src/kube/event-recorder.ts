@@ -1,10 +1,11 @@
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
-import { errorMessage } from '../core/errors.ts';
+import { isRegcredError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { silentLogger } from '../core/logger.ts';
 import type { SecretScrubber } from '../core/redaction.ts';
 import type { KubeClient } from './kube-client.ts';
+import { statusOf } from './kube-error.ts';
 import type { EventSubject } from './types.ts';
 
 export interface EventRecorderOptions {
@@ -74,9 +75,13 @@ export class EventRecorder {
         time: new Date(now),
       });
     } catch (error) {
-      this.#logger.debug(
-        { err: error, namespace: subject.namespace, reason },
-        `event not recorded: ${errorMessage(error)}`,
+      // Warn, with the status only: a lost Event hides a failure from `kubectl describe`, and the error
+      // (response body, server message) may quote the object the Event was about.
+      const status = statusOf(error);
+      const code = isRegcredError(error) ? error.code : undefined;
+      this.#logger.warn(
+        { reason, kind: subject.kind, namespace: subject.namespace, name: subject.name, status, code },
+        `event ${reason} about ${subject.kind} ${subject.namespace}/${subject.name} not recorded: ${status === undefined ? 'no response from the API server' : `HTTP ${status}`}`,
       );
     }
   }

@@ -159,9 +159,16 @@ export class Reconciler {
           error instanceof RegcredError
             ? error
             : toKubeError(error, { verb: 'write', resource: 'secrets', namespace, name: target.name });
+        // On the Secret when it exists; otherwise on its Namespace (cluster-scoped: the recorder files
+        // that Event in `default` with no involvedObject.namespace, as the API server requires).
         await recorder.warn(
           existing
-            ? { kind: 'Secret', namespace, name: target.name }
+            ? {
+                kind: 'Secret',
+                namespace,
+                name: target.name,
+                ...(existing.metadata.uid ? { uid: existing.metadata.uid } : {}),
+              }
             : { kind: 'Namespace', namespace, name: namespace },
           Reason.SecretWriteFailed,
           `regcred could not write Secret ${target.name}: ${wrapped.message}`,

@@ -26,6 +26,21 @@ async function start(namespaces: string[], extraObjects: Record<string, unknown>
   return server;
 }
 
+interface StoredEvent {
+  metadata: { namespace: string };
+  reason: string;
+  type: string;
+  message: string;
+  involvedObject: Record<string, string>;
+}
+
+const eventSummary = (e: StoredEvent) => ({
+  namespace: e.metadata.namespace,
+  reason: e.reason,
+  type: e.type,
+  involvedObject: e.involvedObject,
+});
+
 function auths(s: FakeKubeApiServer, ns: string, name = 'regcred') {
   const secret = s.store.get('secrets', ns, name) as { data?: Record<string, string> } | undefined;
   return decodeDockerConfig(secret?.data?.['.dockerconfigjson'])?.auths;
@@ -213,16 +228,70 @@ describe('regcred sync', () => {
     if (exit === 1) {
       expect(cli.stderr()).toContain('failed in namespace bad');
       // The Secret could not be created: the Event is about the (cluster-scoped) Namespace, in `default`.
-      const events = s.store.list('events', 'default') as unknown as {
-        reason: string;
-        message: string;
-        involvedObject: { name: string };
-      }[];
-      expect(events.map((e) => `${e.reason} ${e.involvedObject.name}`)).toContain('SecretWriteFailed bad');
+      // Stored means the fake accepted it under the real legacyValidateEvent rules.
+      const events = s.store.list('events', 'default') as unknown as StoredEvent[];
+      expect(events.map(eventSummary)).toEqual([
+        {
+          namespace: 'default',
+          reason: 'SecretWriteFailed',
+          type: 'Warning',
+          involvedObject: { apiVersion: 'v1', kind: 'Namespace', name: 'bad' },
+        },
+      ]);
+      expect(events[0]?.message).toContain(`HTTP ${status}`);
+      expect(s.store.list('events', 'bad')).toEqual([]);
       for (const event of events)
         for (const secret of cli.credentials.issued) expect(event.message).not.toContain(secret);
+      expect(cli.logs.lines().filter((l) => String(l.msg).includes('not recorded'))).toEqual([]);
     }
     cli.logs.assertNoSecrets(cli.credentials.issued);
+  });
+
+  it('a failed update is reported on the Secret itself, in its namespace', async () => {
+    const s = await start(['bad']);
+    const cli = createTestCli({
+      server: s,
+      config: baseConfig([target({ serviceAccounts: [] })]),
+      register: registerSyncCommand,
+    });
+    await cli.run(['sync']);
+    expect(cli.exitCode()).toBe(0);
+    const written = s.store.get('secrets', 'bad', 'regcred') as { metadata: { uid: string } };
+    // Force a rewrite (a registry entry is missing) and refuse it.
+    const rotated = createTestCli({
+      server: s,
+      config: baseConfig([target({ serviceAccounts: [] })]),
+      register: registerSyncCommand,
+    });
+    const secret = s.store.get('secrets', 'bad', 'regcred') as unknown as { data: Record<string, string> };
+    const config = JSON.parse(Buffer.from(secret.data['.dockerconfigjson'] ?? '', 'base64').toString());
+    delete config.auths['eu.gcr.io'];
+    s.store.put({
+      ...secret,
+      data: { '.dockerconfigjson': encodeDockerConfig(config) },
+    } as never);
+    s.faults.add({ verb: 'update', resource: 'secrets', namespace: 'bad', status: 403 });
+    await rotated.run(['sync']);
+    expect(rotated.exitCode()).toBe(1);
+    const events = s.store.list('events', 'bad') as unknown as StoredEvent[];
+    expect(events.map(eventSummary)).toEqual([
+      {
+        namespace: 'bad',
+        reason: 'SecretWriteFailed',
+        type: 'Warning',
+        involvedObject: {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          namespace: 'bad',
+          name: 'regcred',
+          uid: written.metadata.uid,
+        },
+      },
+    ]);
+    for (const event of events)
+      for (const issued of [...cli.credentials.issued, ...rotated.credentials.issued])
+        expect(event.message).not.toContain(issued);
+    rotated.logs.assertNoSecrets([...cli.credentials.issued, ...rotated.credentials.issued]);
   });
 
   it('a failing registry exits 1 and writes the others', async () => {
