@@ -255,10 +255,9 @@ describe('one caller-owned token server for two registries', () => {
       await pushImage(image, first, 'one/app:1', alice);
       await first.stop();
       await pushImage(image, second, 'two/app:1', alice);
-      expect(tokens.requests.filter((r) => r.status === 200).map((r) => r.scopes[0])).toEqual([
-        'repository:one/app:pull,push',
-        'repository:two/app:pull,push',
-      ]);
+      // skopeo may ask again for a scope it already has (it retries on a loaded machine): compare the set.
+      const granted = new Set(tokens.requests.filter((r) => r.status === 200).map((r) => r.scopes[0]));
+      expect([...granted]).toEqual(['repository:one/app:pull,push', 'repository:two/app:pull,push']);
     } finally {
       await first.stop();
       await second.stop();
