@@ -33,6 +33,42 @@ export interface CredentialSource {
    * discover them. Sync writes exactly these into `.dockerconfigjson`.
    */
   listHosts(options?: CredentialRequestOptions): Promise<{ entry: RegistryEntry; hosts: string[] }[]>;
+  /** Every identity fetched so far, with its expiry and failure state (no secrets). Optional for fakes. */
+  status?(): IdentityStatus[];
   /** Releases provider resources. */
   close(): Promise<void>;
+}
+
+/** The state of one cached identity, for readiness checks and metrics. */
+export interface IdentityStatus {
+  /** The registry entry's name. */
+  readonly registry: string;
+  /** The cache key: entry name and the provider's identity key. */
+  readonly key: string;
+  readonly expiresAt: Date | null;
+  readonly fetchedAt: number | null;
+  readonly refreshAt: number | null;
+  readonly consecutiveFailures: number;
+  readonly lastError: { readonly code: string; readonly message: string } | null;
+  readonly nextAttemptAt: number;
+}
+
+/**
+ * Whether every identity asked for so far can still answer: one whose last fetch failed and that holds no
+ * unexpired credential makes pulls through it fail. Identities never asked for do not count.
+ */
+export function credentialHealth(
+  statuses: readonly IdentityStatus[],
+  now: number,
+): { readonly healthy: boolean; readonly reason: string } {
+  const broken = statuses.filter((s) => {
+    if (s.lastError === null) return false;
+    const valid = s.fetchedAt !== null && (s.expiresAt === null || s.expiresAt.getTime() > now);
+    return !valid;
+  });
+  if (broken.length === 0) return { healthy: true, reason: `${statuses.length} identities fresh` };
+  return {
+    healthy: false,
+    reason: broken.map((s) => `${s.registry}: ${s.lastError?.code ?? 'failing'}`).join('; '),
+  };
 }

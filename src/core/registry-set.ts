@@ -2,7 +2,12 @@ import type { Logger } from 'pino';
 import type { Clock } from './clock.ts';
 import type { Credential } from './credential.ts';
 import { type CacheEntryState, CredentialCache } from './credential-cache.ts';
-import type { CredentialRequestOptions, CredentialSource, RegistryEntry } from './credential-source.ts';
+import type {
+  CredentialRequestOptions,
+  CredentialSource,
+  IdentityStatus,
+  RegistryEntry,
+} from './credential-source.ts';
 import { ErrorCode, RegcredError } from './errors.ts';
 import { imagePatternMatches, isConcreteHost, parseHostPattern } from './image-pattern.ts';
 import type { RegistryProvider } from './provider.ts';
@@ -22,12 +27,6 @@ export interface RegistrySetOptions {
   readonly logger: Logger;
   /** Called for every credential accepted, so its password is scrubbed from logs. */
   readonly registerSecret: (secret: string) => void;
-}
-
-/** The state of one cached identity, for readiness and metrics. */
-export interface IdentityStatus extends CacheEntryState {
-  readonly registry: string;
-  readonly key: string;
 }
 
 /**

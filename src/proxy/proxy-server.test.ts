@@ -159,6 +159,29 @@ describe('proxy: upstream auth', () => {
     logs.assertNoSecrets([PASSWORD, ...tokensOf(registry)]);
   });
 
+  it('/readyz fails while an upstream identity has failed and holds no valid credential', async () => {
+    const { proxy, credentials } = await setup({ auth: 'basic' });
+    const readyz = () => fetch(`${proxy.metricsUrl}/readyz`).then(async (r) => [r.status, await r.text()]);
+    expect(await readyz()).toEqual([200, 'serving']);
+    const failing = {
+      registry: 'ecr',
+      key: 'ecr|123',
+      expiresAt: null,
+      fetchedAt: null,
+      refreshAt: null,
+      consecutiveFailures: 3,
+      lastError: { code: 'ERR_CREDENTIAL_AUTH', message: 'denied' },
+      nextAttemptAt: 0,
+    };
+    credentials.statuses = [failing];
+    expect(await readyz()).toEqual([503, 'credentials failing: ecr: ERR_CREDENTIAL_AUTH']);
+    // A failing refresh while the last good credential is still valid keeps the proxy ready.
+    credentials.statuses = [
+      { ...failing, fetchedAt: Date.now(), expiresAt: new Date(Date.now() + 3_600_000) },
+    ];
+    expect((await readyz())[0]).toBe(200);
+  });
+
   it('Bearer: a 401 on a cached token refreshes it once and retries', async () => {
     const { registry, proxy } = await setup({ auth: 'bearer', tokenExpiresIn: 300 });
     expect((await rawRequest(proxy.url, '/v2/fake/team/app/manifests/v1')).status).toBe(200);

@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { type Dispatcher, Response as UndiciResponse } from 'undici';
 import type { ProxyConfig } from '../config/proxy-schema.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
-import type { CredentialSource } from '../core/credential-source.ts';
+import { type CredentialSource, credentialHealth } from '../core/credential-source.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { SecretScrubber } from '../core/redaction.ts';
@@ -120,7 +120,18 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   if (metricsListen !== '') {
     const health = createHealthApp({
       registry,
-      ready: () => ({ ready: !closing, reason: closing ? 'shutting down' : 'serving' }),
+      ready: () => {
+        if (closing) return { ready: false, reason: 'shutting down' };
+        // Not ready while an upstream identity has failed and holds no valid credential: pulls would fail.
+        const health = credentialHealth(
+          options.credentials.status?.() ?? [],
+          (options.clock ?? systemClock).now(),
+        );
+        return {
+          ready: health.healthy,
+          reason: health.healthy ? 'serving' : `credentials failing: ${health.reason}`,
+        };
+      },
     });
     healthServer = createServer(getRequestListener(health.fetch, { overrideGlobalObjects: false }));
     metricsUrl = await listenOn(healthServer, parseListenAddress(metricsListen, 'metricsListen')).catch(

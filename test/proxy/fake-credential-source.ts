@@ -2,6 +2,7 @@ import type { Credential } from '../../src/core/credential.ts';
 import type {
   CredentialRequestOptions,
   CredentialSource,
+  IdentityStatus,
   RegistryEntry,
 } from '../../src/core/credential-source.ts';
 import { ErrorCode, RegcredError } from '../../src/core/errors.ts';
@@ -10,6 +11,8 @@ import { ErrorCode, RegcredError } from '../../src/core/errors.ts';
 export class FakeCredentialSource implements CredentialSource {
   readonly registries: RegistryEntry[];
   readonly calls: { host: string; forceRefresh: boolean }[] = [];
+  /** What `status()` reports; tests set it to model failing identities. */
+  statuses: IdentityStatus[] = [];
   readonly #credentials: Map<string, { username: string; password: string }>;
 
   constructor(credentials: Record<string, { username: string; password: string }>) {
@@ -36,6 +39,10 @@ export class FakeCredentialSource implements CredentialSource {
 
   async listHosts(): Promise<{ entry: RegistryEntry; hosts: string[] }[]> {
     return this.registries.map((entry) => ({ entry, hosts: [...entry.hosts] }));
+  }
+
+  status(): IdentityStatus[] {
+    return this.statuses;
   }
 
   async close(): Promise<void> {}
