@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from './clock.ts';
 import type { Credential } from './credential.ts';
-import { type CacheEntryState, CredentialCache } from './credential-cache.ts';
+import { CredentialCache } from './credential-cache.ts';
 import type {
   CredentialRequestOptions,
   CredentialSource,
