@@ -1,14 +1,17 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runChecked } from './run-command.ts';
+import { createTestCa as createInMemoryCa, type TestCa as InMemoryCa } from '../../fakes/tls/test-ca.ts';
 
-/** A throwaway certificate authority for loopback TLS tests. */
+// The registry and skopeo read certificates from files; the PKI itself is test/fakes/tls's.
+
+/** A throwaway certificate authority for loopback TLS tests, written to disk. */
 export interface TestCa {
   certPath: string;
-  keyPath: string;
   certPem: string;
   /** A directory holding only `ca.crt`: what skopeo's `--*-cert-dir` and containers/image expect. */
   certDir: string;
+  /** Signs server certificates. */
+  issuer: InMemoryCa;
 }
 
 export interface ServerCert {
@@ -18,37 +21,15 @@ export interface ServerCert {
   keyPem: string;
 }
 
-/** Makes a CA (EC P-256, 1 day) in `dir`. Throws when openssl fails. */
+/** Makes a CA (EC P-256) and writes its certificate into `dir`. Throws when openssl fails. */
 export async function createTestCa(dir: string, commonName = 'regcred test CA'): Promise<TestCa> {
-  await mkdir(dir, { recursive: true });
-  const keyPath = join(dir, 'ca.key');
-  const certPath = join(dir, 'ca.crt');
-  await runChecked('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    keyPath,
-    '-out',
-    certPath,
-    '-days',
-    '1',
-    '-subj',
-    `/CN=${commonName}`,
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
-  ]);
+  const issuer = createInMemoryCa(commonName);
   const certDir = join(dir, 'cert-dir');
   await mkdir(certDir, { recursive: true });
-  const certPem = await readFile(certPath, 'utf8');
-  await writeFile(join(certDir, 'ca.crt'), certPem);
-  return { certPath, keyPath, certPem, certDir };
+  const certPath = join(dir, 'ca.crt');
+  await writeFile(certPath, issuer.caPem);
+  await writeFile(join(certDir, 'ca.crt'), issuer.caPem);
+  return { certPath, certPem: issuer.caPem, certDir, issuer };
 }
 
 /** Issues a server certificate signed by `ca` for the given names (default IP:127.0.0.1, DNS:localhost). */
@@ -59,56 +40,12 @@ export async function issueServerCert(
 ): Promise<ServerCert> {
   await mkdir(dir, { recursive: true });
   const name = options.name ?? 'server';
-  const keyPath = join(dir, `${name}.key`);
-  const csrPath = join(dir, `${name}.csr`);
+  const issued = ca.issuer.issue([...(options.dnsNames ?? ['localhost']), ...(options.ips ?? ['127.0.0.1'])]);
   const certPath = join(dir, `${name}.crt`);
-  const extPath = join(dir, `${name}.ext`);
-  const san = [
-    ...(options.ips ?? ['127.0.0.1']).map((ip) => `IP:${ip}`),
-    ...(options.dnsNames ?? ['localhost']).map((dns) => `DNS:${dns}`),
-  ].join(',');
-  await runChecked('openssl', [
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    keyPath,
-    '-out',
-    csrPath,
-    '-subj',
-    `/CN=${options.dnsNames?.[0] ?? 'localhost'}`,
-  ]);
-  await writeFile(
-    extPath,
-    `subjectAltName=${san}\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`,
-  );
-  await runChecked('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    csrPath,
-    '-CA',
-    ca.certPath,
-    '-CAkey',
-    ca.keyPath,
-    '-CAcreateserial',
-    '-out',
-    certPath,
-    '-days',
-    '1',
-    '-extfile',
-    extPath,
-  ]);
-  return {
-    certPath,
-    keyPath,
-    certPem: await readFile(certPath, 'utf8'),
-    keyPem: await readFile(keyPath, 'utf8'),
-  };
+  const keyPath = join(dir, `${name}.key`);
+  await writeFile(certPath, issued.certPem);
+  await writeFile(keyPath, issued.keyPem, { mode: 0o600 });
+  return { certPath, keyPath, certPem: issued.certPem, keyPem: issued.keyPem };
 }
 
 /** Certificate, key and the CA that signed them: what a loopback https server and its clients need. */
