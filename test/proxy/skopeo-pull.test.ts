@@ -119,6 +119,9 @@ describe('skopeo pulls a ≥100 MB multi-layer image through the proxy', () => {
     );
     expect(metrics).toMatch(/regcred_proxy_requests_total\{route="blobs",method="GET",status="200"\} [1-9]/);
     e2e.logs.assertNoSecrets([user.password]);
+    // Metrics carry registry names and counts, never a password or a token.
+    const tokenTexts = tokens.requests.map((r) => r.token).filter((t): t is string => typeof t === 'string');
+    for (const secret of [user.password, ...tokenTexts]) expect(metrics).not.toContain(secret);
   });
 });
 

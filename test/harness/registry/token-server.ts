@@ -75,6 +75,8 @@ export interface TokenRequestRecord {
   status: number;
   /** The access granted (empty when refused). */
   access: TokenAccess[];
+  /** The token issued (status 200), so tests can prove it never reaches a log or a metric. */
+  token?: string;
 }
 
 export interface TokenServer {
@@ -199,6 +201,7 @@ export async function startTokenServer(options: StartTokenServerOptions): Promis
       access: record.access,
     });
     issued += 1;
+    record.token = token;
     const payload: Record<string, unknown> = {};
     if (behaviour.fields !== 'access_token') payload.token = token;
     if (behaviour.fields !== 'token') payload.access_token = token;
