@@ -178,7 +178,12 @@ export function planSecret(input: SecretPlanInput): SecretPlan {
   if (existing === undefined) return { action: 'create', secret, adopted: false };
 
   const changed: string[] = [];
-  if (!sameDockerConfig(decodeDockerConfig(existing.data?.[DOCKER_CONFIG_JSON_KEY]), dockerConfig))
+  // Byte-equal (what regcred wrote itself, the usual case) needs no decoding; otherwise compare the content.
+  const written = existing.data?.[DOCKER_CONFIG_JSON_KEY];
+  if (
+    written !== secret.data?.[DOCKER_CONFIG_JSON_KEY] &&
+    !sameDockerConfig(decodeDockerConfig(written), dockerConfig)
+  )
     changed.push('auths');
   if (!sameRecord(existing.metadata.labels, labels)) changed.push('labels');
   if (!sameRecord(existing.metadata.annotations, annotations)) changed.push('annotations');

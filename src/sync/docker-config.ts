@@ -58,12 +58,24 @@ export function encodeDockerConfig(config: DockerConfigJson): string {
 }
 
 export function stableStringify(value: unknown): string {
+  // Called for every namespace of a pass: one string built in place, no entry arrays or closures.
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, item]) => item !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${stableStringify(item)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += `${i === 0 ? '' : ','}${stableStringify(value[i]) ?? ''}`;
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const item = record[key];
+    if (item === undefined) continue;
+    out += `${first ? '' : ','}${JSON.stringify(key)}:${stableStringify(item)}`;
+    first = false;
+  }
+  return `${out}}`;
 }
 
 /** Semantic equality of two docker configs (key order and whitespace do not count). */

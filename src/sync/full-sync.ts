@@ -32,7 +32,6 @@ export interface Failure {
 }
 
 export interface SyncReport {
-  readonly outcomes: SecretOutcome[];
   readonly failures: Failure[];
   readonly counts: Record<string, number>;
 }
@@ -77,18 +76,20 @@ export async function runFullSync(options: FullSyncOptions): Promise<SyncReport>
     list.push(sa);
   }
 
-  const tasks: (() => Promise<SecretOutcome>)[] = [];
-  const selected = new Map<string, Set<string>>();
-  for (const target of targets) {
-    const names = new Set<string>();
-    selected.set(target.name, names);
-    for (const ns of namespaces.items.map(toNamespaceInfo)) {
-      if (ns.terminating || !target.namespaces.matches(ns)) continue;
-      names.add(ns.name);
-      const existing = secretIndex.get(`${ns.name}/${target.name}`);
-      tasks.push(() => syncNamespace(options, target, ns.name, existing, saIndex.get(ns.name) ?? []));
-    }
-    if (target.config.prune) {
+  // Work is generated as the pool pulls it (no 10,000 closures up front) and each outcome is counted and
+  // dropped: a pass keeps its failures, not a result object (or the written Secret) per namespace.
+  function* work(): Generator<() => Promise<SecretOutcome>> {
+    for (const target of targets) {
+      const names = new Set<string>();
+      for (const ns of namespaces.items) {
+        const info = toNamespaceInfo(ns);
+        if (info.terminating || !target.namespaces.matches(info)) continue;
+        names.add(info.name);
+        const existing = secretIndex.get(`${info.name}/${target.name}`);
+        yield () => syncNamespace(options, target, info.name, existing, saIndex.get(info.name) ?? []);
+      }
+      if (!target.config.prune) continue;
+      // Generated after every namespace of the target, so `names` is complete.
       for (const secret of secrets.items) {
         const ns = secret.metadata.namespace ?? '';
         if (
@@ -97,49 +98,43 @@ export async function runFullSync(options: FullSyncOptions): Promise<SyncReport>
         )
           continue;
         if (names.has(ns) || secret.metadata.name !== target.name) continue;
-        tasks.push(() => reconciler.prune(target, secret, saIndex.get(ns) ?? [], options.writeSignal));
+        yield () => reconciler.prune(target, secret, saIndex.get(ns) ?? [], options.writeSignal);
       }
     }
   }
 
-  // A pass keeps only the result of each namespace, not the written object (10,000 Secrets' worth of data).
-  const outcomes = await runPool(
-    tasks.map((task) => async () => {
-      const { secret: _written, ...outcome } = await task();
-      return outcome;
-    }),
-    options.concurrency,
-    signal,
-  );
   const failures: Failure[] = [];
   const counts: Record<string, number> = {};
-  for (const outcome of outcomes) {
-    counts[outcome.result] = (counts[outcome.result] ?? 0) + 1;
-    if (outcome.error)
-      failures.push({ target: outcome.target, namespace: outcome.namespace, error: outcome.error });
-  }
-  for (const target of targets) {
-    const mine = outcomes.filter((o) => o.target === target.name && o.result !== 'deleted');
-    const count = (pred: (o: SecretOutcome) => boolean) => mine.filter(pred).length;
-    options.metrics?.namespaces.set(
-      { target: target.name, state: 'in_sync' },
-      count((o) => ['created', 'updated', 'unchanged'].includes(o.result) && !o.error),
-    );
-    options.metrics?.namespaces.set(
-      { target: target.name, state: 'failed' },
-      count((o) => o.error !== undefined),
-    );
-    options.metrics?.namespaces.set(
-      { target: target.name, state: 'not_managed' },
-      count((o) => o.result === 'not-managed'),
-    );
+  const states = new Map<string, { inSync: number; failed: number; notManaged: number }>(
+    targets.map((t) => [t.name, { inSync: 0, failed: 0, notManaged: 0 }]),
+  );
+  await runBounded(
+    work(),
+    options.concurrency,
+    async (task) => {
+      const outcome = await task();
+      counts[outcome.result] = (counts[outcome.result] ?? 0) + 1;
+      if (outcome.error)
+        failures.push({ target: outcome.target, namespace: outcome.namespace, error: outcome.error });
+      const state = states.get(outcome.target);
+      if (!state || outcome.result === 'deleted') return;
+      if (outcome.error !== undefined) state.failed++;
+      else if (['created', 'updated', 'unchanged'].includes(outcome.result)) state.inSync++;
+      if (outcome.result === 'not-managed') state.notManaged++;
+    },
+    signal,
+  );
+  for (const [target, state] of states) {
+    options.metrics?.namespaces.set({ target, state: 'in_sync' }, state.inSync);
+    options.metrics?.namespaces.set({ target, state: 'failed' }, state.failed);
+    options.metrics?.namespaces.set({ target, state: 'not_managed' }, state.notManaged);
   }
   options.metrics?.reconcileDuration.observe({ kind: 'full' }, (clock.now() - started) / 1000);
   options.logger.info(
     { counts, failures: failures.length, durationMs: clock.now() - started },
     'sync pass finished',
   );
-  return { outcomes, failures, counts };
+  return { failures, counts };
 }
 
 async function syncNamespace(
@@ -162,20 +157,45 @@ async function syncNamespace(
   return first ? { ...outcome, error: first } : outcome;
 }
 
-/** Runs tasks with at most `limit` in flight; stops starting new ones once `signal` aborts. */
+/**
+ * Pulls items from `items` as workers free up, at most `limit` in flight; stops pulling once `signal`
+ * aborts (work already started finishes). The iterable is consumed lazily.
+ */
+export async function runBounded<T>(
+  items: Iterable<T>,
+  limit: number,
+  work: (item: T) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
+  const iterator = items[Symbol.iterator]();
+  let exhausted = false;
+  const worker = async () => {
+    while (!exhausted && !signal?.aborted) {
+      const next = iterator.next();
+      if (next.done) {
+        exhausted = true;
+        return;
+      }
+      await work(next.value);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
+}
+
+/** Runs tasks with at most `limit` in flight and collects their results; stops starting new ones once `signal` aborts. */
 export async function runPool<T>(
   tasks: readonly (() => Promise<T>)[],
   limit: number,
   signal?: AbortSignal,
 ): Promise<T[]> {
   const results: T[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length && !signal?.aborted) {
-      const task = tasks[next++];
-      if (task) results.push(await task());
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, worker));
+  await runBounded(
+    tasks,
+    Math.min(limit, tasks.length),
+    async (task) => {
+      results.push(await task());
+    },
+    signal,
+  );
   return results;
 }

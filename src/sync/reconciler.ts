@@ -4,8 +4,8 @@ import type { EventRecorder } from '../kube/event-recorder.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import { statusOf, toKubeError } from '../kube/kube-error.ts';
 import type { SecretObject, ServiceAccountObject } from '../kube/types.ts';
-import type { CredentialSet } from './credential-set.ts';
-import { planSecret, releaseSecret } from './desired-secret.ts';
+import type { CredentialSet, TargetCredentials } from './credential-set.ts';
+import { planSecret, releaseSecret, type SecretPlan } from './desired-secret.ts';
 import { Reason } from './reasons.ts';
 import {
   planServiceAccountAdd,
@@ -50,6 +50,10 @@ const MAX_CONFLICT_RETRIES = 3;
  */
 export class Reconciler {
   readonly #deps: ReconcilerDeps;
+  readonly #createPlans = new Map<
+    string,
+    { target: CompiledTarget['config']; creds: TargetCredentials; plan: SecretPlan }
+  >();
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
@@ -62,26 +66,32 @@ export class Reconciler {
     signal?: AbortSignal,
   ): Promise<SecretOutcome> {
     const { client, credentials, recorder } = this.#deps;
-    const logger = this.#deps.logger.child({ target: target.name, namespace });
+    // Fields on each line rather than a child logger per call: a pass over 10,000 unchanged namespaces
+    // logs nothing and should allocate nothing for it.
+    const logger = this.#deps.logger;
+    const where = { target: target.name, namespace };
     let existing = known;
     for (let attempt = 0; ; attempt++) {
       const creds = credentials.forTarget(target.registries);
-      const plan = planSecret({
-        target: target.config,
-        namespace,
-        entries: creds.entries,
-        unavailableKeys: creds.unavailableKeys,
-        existing,
-        ...(this.#deps.keepFresh
-          ? {
-              keepFresh: {
-                minRemainingFraction: this.#deps.keepFresh.minRemainingFraction,
-                marginMs: this.#deps.keepFresh.marginMs,
-                now: this.#deps.keepFresh.now(),
-              },
-            }
-          : {}),
-      });
+      const plan =
+        existing === undefined
+          ? this.#planCreate(target, namespace, creds)
+          : planSecret({
+              target: target.config,
+              namespace,
+              entries: creds.entries,
+              unavailableKeys: creds.unavailableKeys,
+              existing,
+              ...(this.#deps.keepFresh
+                ? {
+                    keepFresh: {
+                      minRemainingFraction: this.#deps.keepFresh.minRemainingFraction,
+                      marginMs: this.#deps.keepFresh.marginMs,
+                      now: this.#deps.keepFresh.now(),
+                    },
+                  }
+                : {}),
+            });
       try {
         switch (plan.action) {
           case 'unchanged':
@@ -98,7 +108,7 @@ export class Reconciler {
             this.#deps.metrics?.notManaged.inc({ target: target.name });
             const owner = plan.otherTarget ? `regcred target ${plan.otherTarget}` : 'something else';
             logger.warn(
-              { reason: Reason.SecretNotManaged },
+              { ...where, reason: Reason.SecretNotManaged },
               `Secret ${namespace}/${target.name} is managed by ${owner}; left alone (set adopt: true to take it over)`,
             );
             await recorder.warn(
@@ -124,21 +134,27 @@ export class Reconciler {
           case 'create': {
             const secret = await client.createSecret(plan.secret, signal);
             this.#deps.metrics?.secretWrites.inc({ target: target.name, result: 'created' });
-            logger.info({ registries: creds.entries.length }, `created Secret ${namespace}/${target.name}`);
+            logger.info(
+              { ...where, registries: creds.entries.length },
+              `created Secret ${namespace}/${target.name}`,
+            );
             return { target: target.name, namespace, result: 'created', secret };
           }
           case 'update': {
             const secret = await client.replaceSecret(plan.secret, signal);
             this.#deps.metrics?.secretWrites.inc({ target: target.name, result: 'updated' });
             if (plan.adopted) {
-              logger.info({ reason: Reason.SecretAdopted }, `adopted Secret ${namespace}/${target.name}`);
+              logger.info(
+                { ...where, reason: Reason.SecretAdopted },
+                `adopted Secret ${namespace}/${target.name}`,
+              );
               await recorder.normal(
                 { kind: 'Secret', namespace, name: target.name },
                 Reason.SecretAdopted,
                 `regcred target ${target.name} adopted this Secret`,
               );
             } else {
-              logger.info({ changed: plan.changed }, `updated Secret ${namespace}/${target.name}`);
+              logger.info({ ...where, changed: plan.changed }, `updated Secret ${namespace}/${target.name}`);
             }
             return { target: target.name, namespace, result: 'updated', secret };
           }
@@ -176,6 +192,32 @@ export class Reconciler {
         return this.#failed(target, namespace, wrapped, 'write');
       }
     }
+  }
+
+  /**
+   * The plan for a namespace without the Secret. It depends only on the target and its credentials, so it
+   * is made once per credential set and stamped with each namespace (a first sync of 10,000 namespaces
+   * would otherwise encode the same `.dockerconfigjson` 10,000 times).
+   */
+  #planCreate(target: CompiledTarget, namespace: string, creds: TargetCredentials): SecretPlan {
+    let memo = this.#createPlans.get(target.name);
+    if (!memo || memo.target !== target.config || !sameCredentials(memo.creds, creds)) {
+      memo = {
+        target: target.config,
+        creds,
+        plan: planSecret({
+          target: target.config,
+          namespace: '',
+          entries: creds.entries,
+          unavailableKeys: creds.unavailableKeys,
+          existing: undefined,
+        }),
+      };
+      this.#createPlans.set(target.name, memo);
+    }
+    const { plan } = memo;
+    if (plan.action !== 'create') return plan;
+    return { ...plan, secret: { ...plan.secret, metadata: { ...plan.secret.metadata, namespace } } };
   }
 
   #failed(target: CompiledTarget, namespace: string, error: RegcredError, stage: string): SecretOutcome {
@@ -282,4 +324,17 @@ export class Reconciler {
       return this.#failed(target, namespace, wrapped, 'prune');
     }
   }
+}
+
+/** The same credentials (by identity: a refresh makes new Credential objects) for the same keys. */
+function sameCredentials(a: TargetCredentials, b: TargetCredentials): boolean {
+  if (a.entries.length !== b.entries.length || a.unavailableKeys.size !== b.unavailableKeys.size)
+    return false;
+  for (let i = 0; i < a.entries.length; i++) {
+    const x = a.entries[i];
+    const y = b.entries[i];
+    if (x?.key !== y?.key || x?.registry !== y?.registry || x?.credential !== y?.credential) return false;
+  }
+  for (const key of a.unavailableKeys) if (!b.unavailableKeys.has(key)) return false;
+  return true;
 }
