@@ -50,6 +50,11 @@ describe.runIf(hasKubectl())('deploy/ kustomize overlays', () => {
     const workload = JSON.stringify(docs.find((d) => d.kind === 'Deployment' || d.kind === 'CronJob'));
     expect(workload).toContain('"runAsNonRoot":true');
     expect(workload).toContain('"readOnlyRootFilesystem":true');
+    // V8 would size its heap from the node's memory: the old space must be capped below the limit.
+    const oldSpace = Number(/--max-old-space-size=(\d+)/.exec(workload)?.[1]);
+    const limitMi = Number(/"limits":\{"memory":"(\d+)Mi"\}/.exec(workload)?.[1]);
+    expect(oldSpace).toBeGreaterThan(0);
+    expect(limitMi - oldSpace).toBeGreaterThanOrEqual(128);
   });
 
   it('the shipped config is valid regcred config', () => {
