@@ -291,7 +291,13 @@ function sameRecord(
   b: Readonly<Record<string, string>>,
 ): boolean {
   const left = a ?? {};
-  const keys = new Set([...Object.keys(left), ...Object.keys(b)]);
-  for (const key of keys) if (left[key] !== b[key]) return false;
-  return true;
+  // Same size and every key of `left` equal in `b`: no key sets built for each of 10,000 namespaces.
+  let size = 0;
+  for (const key in left) {
+    if (!Object.hasOwn(left, key)) continue;
+    if (left[key] !== b[key] || !Object.hasOwn(b, key)) return false;
+    size++;
+  }
+  for (const key in b) if (Object.hasOwn(b, key)) size--;
+  return size === 0;
 }

@@ -66,7 +66,7 @@ export function stableStringify(value: unknown): string {
     return `${out}]`;
   }
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).sort();
+  const keys = sortInPlace(Object.keys(record));
   let out = '{';
   let first = true;
   for (const key of keys) {
@@ -76,6 +76,21 @@ export function stableStringify(value: unknown): string {
     first = false;
   }
   return `${out}}`;
+}
+
+/**
+ * Sorts a few strings in place (code-unit order, like the default sort). Array.prototype.sort copies its
+ * input into a work array on every call; a docker config is a handful of keys per level.
+ */
+function sortInPlace(keys: string[]): string[] {
+  if (keys.length > 16) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] as string;
+    let j = i - 1;
+    for (; j >= 0 && (keys[j] as string) > key; j--) keys[j + 1] = keys[j] as string;
+    keys[j + 1] = key;
+  }
+  return keys;
 }
 
 /** Semantic equality of two docker configs (key order and whitespace do not count). */
