@@ -17,8 +17,10 @@ RUN npm run build \
 # ---- runtime: Node 24, production dependencies and dist only, non-root ----
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
-# A small young generation keeps the garbage of a 10,000-namespace pass from inflating RSS (bench/sync).
-ENV NODE_OPTIONS=--max-semi-space-size=2
+# V8 sizes its heap from the host, not the container: a small young generation and an old-space cap keep
+# a 10,000-namespace pass under 200 MB RSS (bench/sync, docs/sync.md "Memory"). The manifests set the same;
+# raise --max-old-space-size together with the memory limit for larger clusters.
+ENV NODE_OPTIONS="--max-semi-space-size=2 --max-old-space-size=256"
 WORKDIR /app
 COPY --from=build --chown=root:root /src/package.json ./package.json
 COPY --from=build --chown=root:root /src/node_modules ./node_modules

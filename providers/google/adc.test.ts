@@ -7,7 +7,13 @@ import { ErrorCode, type RegcredError } from '../../src/core/errors.ts';
 import { type FakeGoogleApis, startFakeGoogleApis } from '../../test/fakes/google/google-apis-server.ts';
 import { loopbackDispatcher } from '../../test/fakes/google/loopback-dispatcher.ts';
 import { type FakeMetadataServer, startFakeMetadataServer } from '../../test/fakes/google/metadata-server.ts';
-import { makeServiceAccountKey, makeTestProvider, settle, signal, type TestProvider } from './testing.ts';
+import {
+  makeServiceAccountKey,
+  makeTestProvider,
+  settle,
+  signal,
+  type TestProvider,
+} from '../../test/fakes/google/test-provider.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'regcred-google-adc-'));
 const key = makeServiceAccountKey('ci-puller@demo-project.iam.gserviceaccount.com');

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeProviderContract } from '../../test/contract/provider-contract.ts';
 import { startFakeMetadataServer } from '../../test/fakes/google/metadata-server.ts';
+import { makeServiceAccountKey } from '../../test/fakes/google/test-provider.ts';
 import googleProvider from './index.ts';
-import { makeServiceAccountKey } from './testing.ts';
 
 const invalidConfigs = [
   { name: 'keyFile and keyEnv together', raw: { keyFile: 'k.json', keyEnv: 'K' }, path: ['keyEnv'] },

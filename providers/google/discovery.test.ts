@@ -7,8 +7,14 @@ import {
 import { startFakeGoogleApis } from '../../test/fakes/google/google-apis-server.ts';
 import { loopbackDispatcher } from '../../test/fakes/google/loopback-dispatcher.ts';
 import { type FakeMetadataServer, startFakeMetadataServer } from '../../test/fakes/google/metadata-server.ts';
+import {
+  makeServiceAccountKey,
+  makeTestProvider,
+  settle,
+  signal,
+  type TestProvider,
+} from '../../test/fakes/google/test-provider.ts';
 import googleProvider from './index.ts';
-import { makeServiceAccountKey, makeTestProvider, settle, signal, type TestProvider } from './testing.ts';
 
 let metadata: FakeMetadataServer;
 let registry: FakeArtifactRegistry;

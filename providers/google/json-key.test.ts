@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode, RegcredError } from '../../src/core/errors.ts';
-import { makeServiceAccountKey, makeTestProvider, signal } from './testing.ts';
+import { makeServiceAccountKey, makeTestProvider, signal } from '../../test/fakes/google/test-provider.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'regcred-google-key-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,7 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Credential } from '../../src/core/credential.ts';
 import { ErrorCode, RegcredError } from '../../src/core/errors.ts';
 import { type FakeMetadataServer, startFakeMetadataServer } from '../../test/fakes/google/metadata-server.ts';
-import { makeTestProvider, settle, signal, type TestProvider } from './testing.ts';
+import {
+  makeTestProvider,
+  settle,
+  signal,
+  type TestProvider,
+} from '../../test/fakes/google/test-provider.ts';
 
 let server: FakeMetadataServer | undefined;
 let wired: TestProvider | undefined;

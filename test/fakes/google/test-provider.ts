@@ -1,10 +1,10 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { Agent, type Dispatcher } from 'undici';
-import type { ProviderContext } from '../../src/core/provider.ts';
-import { FakeClock } from '../../test/fakes/clock.ts';
-import { captureLogs, type LogCapture } from '../../test/fakes/log-capture.ts';
-import { type GoogleConfig, googleConfigSchema } from './config.ts';
-import { GoogleProvider, type GoogleProviderDeps } from './provider.ts';
+import { type GoogleConfig, googleConfigSchema } from '../../../providers/google/config.ts';
+import { GoogleProvider, type GoogleProviderDeps } from '../../../providers/google/provider.ts';
+import type { ProviderContext } from '../../../src/core/provider.ts';
+import { FakeClock } from '../clock.ts';
+import { captureLogs, type LogCapture } from '../log-capture.ts';
 
 /** Test wiring: a provider with a fake clock, captured logs and a loopback-only env. */
 export interface TestProvider {
