@@ -72,6 +72,12 @@ describe('regcred run', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${p}/metrics`)).text();
     expect(metrics).toContain('regcred_credential_expiry_timestamp_seconds{registry="ecr"}');
     expect(metrics).toContain('regcred_leader 1');
+    // Metrics carry registry names, timestamps and counts; never a password or its base64 form.
+    expect(cli.credentials.issued.length).toBeGreaterThan(0);
+    for (const secret of cli.credentials.issued) {
+      expect(metrics).not.toContain(secret);
+      expect(metrics).not.toContain(Buffer.from(secret).toString('base64'));
+    }
 
     s.store.put(namespaceObject('b') as never);
     await waitFor('Secret in new namespace b', () => secretIn(s, 'b'));
