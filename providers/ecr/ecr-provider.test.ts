@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, isRegcredError, type RegcredError } from '../../src/core/errors.ts';
+import { ErrorCode } from '../../src/core/errors.ts';
 import { ecrHarness } from '../../test/fakes/aws/ecr-harness.ts';
 import { type FakeAws, type Fault, startFakeAws } from '../../test/fakes/aws/fake-aws.ts';
+import { regcredFailure } from '../../test/fakes/regcred-failure.ts';
 
 const ACCOUNT = '111122223333';
 const HOST = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`;
@@ -35,14 +36,7 @@ const keysEnv = () => ({
   AWS_ENDPOINT_URL_STS: fake.url,
 });
 
-async function failure(promise: Promise<unknown>): Promise<RegcredError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isRegcredError(error)) throw new Error(`expected a RegcredError, got ${String(error)}`);
-  return error;
-}
+const failure = regcredFailure;
 
 interface RetryCase {
   name: string;

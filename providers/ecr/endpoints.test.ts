@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, isRegcredError, type RegcredError } from '../../src/core/errors.ts';
+import { ErrorCode } from '../../src/core/errors.ts';
 import { ecrHarness } from '../../test/fakes/aws/ecr-harness.ts';
 import { type FakeAws, startFakeAws } from '../../test/fakes/aws/fake-aws.ts';
 import { RedirectingDispatcher } from '../../test/fakes/aws/redirecting-dispatcher.ts';
+import { regcredFailure } from '../../test/fakes/regcred-failure.ts';
 
 const ACCOUNT = '111122223333';
 const HOST = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`;
@@ -33,14 +34,7 @@ const keysEnv = () => ({
   AWS_ENDPOINT_URL_ECR: fake.url,
 });
 
-async function failure(promise: Promise<unknown>): Promise<RegcredError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isRegcredError(error)) throw new Error(`expected a RegcredError, got ${String(error)}`);
-  return error;
-}
+const failure = regcredFailure;
 
 interface EndpointCase {
   name: string;
