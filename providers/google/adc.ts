@@ -103,7 +103,7 @@ export async function buildIdentity(source: AdcSource, settings: AdcSettings): P
 }
 
 /** The identity for a service-account key regcred already read (key mode's discovery). */
-export function keyIdentity(key: ServiceAccountKey, settings: AdcSettings): TokenIdentity {
+export function keyIdentity(key: ServiceAccountKey, settings: AdcSettings, outermost = true): TokenIdentity {
   return {
     kind: 'service_account',
     description: `service account ${key.clientEmail}`,
@@ -113,7 +113,7 @@ export function keyIdentity(key: ServiceAccountKey, settings: AdcSettings): Toke
       keyId: key.privateKeyId,
       scopes: [...settings.scopes],
       transporter: settings.transporter,
-      eagerRefreshThresholdMillis: ALWAYS_REFRESH_MS,
+      ...(outermost ? { eagerRefreshThresholdMillis: ALWAYS_REFRESH_MS } : {}),
     }),
   };
 }
@@ -181,17 +181,7 @@ function identityFromJson(
     case 'service_account': {
       const key = parseServiceAccountKey(text, where);
       settings.registerSecret(key.privateKey);
-      return {
-        kind: 'service_account',
-        description: `service account ${key.clientEmail}`,
-        client: new JWT({
-          email: key.clientEmail,
-          key: key.privateKey,
-          keyId: key.privateKeyId,
-          scopes: [...settings.scopes],
-          ...common,
-        }),
-      };
+      return keyIdentity(key, settings, outermost);
     }
     case 'external_account': {
       requireStrings(json, ['audience', 'subject_token_type', 'token_url'], where);
