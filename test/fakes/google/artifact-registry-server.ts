@@ -5,6 +5,7 @@ import {
   listenLoopback,
   type RecordedRequest,
   sendJson,
+  sendUnauthenticated,
 } from './http.ts';
 
 export type RepositoryFormat = 'DOCKER' | 'MAVEN' | 'NPM' | 'APT' | 'YUM' | 'PYTHON' | 'GO' | 'GENERIC';
@@ -76,13 +77,7 @@ export async function startFakeArtifactRegistry(
     calls.hit(route);
     const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
     if (bearer === undefined || !options.acceptToken(bearer)) {
-      sendJson(res, 401, {
-        error: {
-          code: 401,
-          message: 'Request had invalid authentication credentials.',
-          status: 'UNAUTHENTICATED',
-        },
-      });
+      sendUnauthenticated(res);
       return;
     }
     if (applyFault(faults.next(route), res)) return;

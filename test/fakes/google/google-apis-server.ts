@@ -6,6 +6,7 @@ import {
   listenLoopback,
   type RecordedRequest,
   sendJson,
+  sendUnauthenticated,
 } from './http.ts';
 
 export type GoogleApiRoute = 'oauth2-token' | 'sts-token' | 'generate-access-token';
@@ -127,13 +128,7 @@ export async function startFakeGoogleApis(options: FakeGoogleApisOptions = {}): 
       case 'generate-access-token': {
         const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
         if (bearer === undefined || !isValidToken(bearer)) {
-          sendJson(res, 401, {
-            error: {
-              code: 401,
-              message: 'Request had invalid authentication credentials.',
-              status: 'UNAUTHENTICATED',
-            },
-          });
+          sendUnauthenticated(res);
           return;
         }
         const target = /serviceAccounts\/([^:]+):generateAccessToken$/.exec(req.path)?.[1] ?? '';

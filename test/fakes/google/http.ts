@@ -73,6 +73,17 @@ export function sendJson(
   res.end(text);
 }
 
+/** Google's answer to a missing or invalid bearer token. */
+export function sendUnauthenticated(res: ServerResponse): void {
+  sendJson(res, 401, {
+    error: {
+      code: 401,
+      message: 'Request had invalid authentication credentials.',
+      status: 'UNAUTHENTICATED',
+    },
+  });
+}
+
 /** Applies a fault; returns false when there is none and the handler should answer normally. */
 export function applyFault(
   fault: Fault | undefined,

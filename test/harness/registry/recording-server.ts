@@ -1,15 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import {
-  createServer as createHttpServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type ServerResponse,
-} from 'node:http';
-import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listenOnLoopback } from './loopback-server.ts';
 import { createServerTls, type ServerTlsMaterial } from './tls.ts';
 
 /** One request as it arrived. */
@@ -108,14 +103,7 @@ export async function startRecordingServer(
     });
     req.on('end', () => later(spec?.delayMs, () => answer(req, res, spec)));
   };
-  const server = tls
-    ? createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, listener)
-    : createHttpServer(listener);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { server, port } = await listenOnLoopback(listener, tls);
   return {
     url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,

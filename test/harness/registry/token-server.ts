@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTokenSigner, type JwtAlgorithm, type TokenAccess, type TokenSigner } from './jwt.ts';
+import { listenOnLoopback } from './loopback-server.ts';
 import { createServerTls, type ServerTlsMaterial } from './tls.ts';
 
 /** How far past `exp` registry 2.8 still accepts a token (distribution `registry/auth/token` Leeway). */
@@ -218,15 +217,7 @@ export async function startTokenServer(options: StartTokenServerOptions): Promis
       res.end(String(error));
     });
   };
-  const server = tls
-    ? createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, listener)
-    : createHttpServer(listener);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const { server, url } = await listenOnLoopback(listener, tls);
 
   return {
     realm: `${url}/token`,
