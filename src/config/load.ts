@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { RegistryEntry } from '../core/credential-source.ts';
-import { parseDuration } from '../core/duration.ts';
 import { ConfigError, type ConfigIssue, ErrorCode, errorMessage, isRegcredError } from '../core/errors.ts';
 import { isConcreteHost, parseHostPattern } from '../core/image-pattern.ts';
 import type { ProviderFactory } from '../core/provider.ts';
@@ -114,8 +113,6 @@ export async function parseConfig(
         issues.push({ path: at('hosts', hostIndex), message: errorMessage(error) });
       }
     }
-    const timeoutMs = durationField(entryConfig.timeout, at('timeout'), issues);
-    const marginMs = durationField(entryConfig.refresh.margin, at('refresh', 'margin'), issues);
     const name = entryConfig.name ?? hosts[0] ?? `${entryConfig.provider}-${index}`;
     const previous = names.get(name);
     if (previous !== undefined) {
@@ -143,8 +140,12 @@ export async function parseConfig(
       entry: { name, providerId: factory.id, hosts },
       factory,
       providerConfig: validation.value,
-      refresh: { fraction: entryConfig.refresh.fraction, marginMs, longLivedMaxAgeMs: 60_000 },
-      timeoutMs,
+      refresh: {
+        fraction: entryConfig.refresh.fraction,
+        marginMs: entryConfig.refresh.margin,
+        longLivedMaxAgeMs: 60_000,
+      },
+      timeoutMs: entryConfig.timeout,
     });
   }
 
@@ -204,15 +205,6 @@ async function resolveFactory(
     }
     throw error;
   }
-}
-
-function durationField(value: string, path: (string | number)[], issues: ConfigIssue[]): number {
-  const ms = parseDuration(value);
-  if (ms === undefined) {
-    issues.push({ path, message: `"${value}" is not a duration; write it like 30s, 5m or 1h30m` });
-    return 0;
-  }
-  return ms;
 }
 
 /** `secrets[].registries` must name configured registries (by name or concrete host). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationSchema } from './duration-schema.ts';
 import { proxySchema } from './proxy-schema.ts';
 import { secretsSchema, syncSettingsSchema } from './secrets-schema.ts';
 
@@ -10,9 +11,9 @@ export const refreshSchema = z
     /** Refresh when this fraction of the credential's lifetime has passed. */
     fraction: z.number().gt(0).lt(1).default(0.5),
     /** And never later than this long before expiry (Go-style duration or seconds). */
-    margin: z.string().default('5m'),
+    margin: durationSchema.default(300_000),
   })
-  .default({ fraction: 0.5, margin: '5m' });
+  .default({ fraction: 0.5, margin: 300_000 });
 
 /** The common part of a registry entry; provider-specific keys pass through to the provider. */
 export const registryEntrySchema = z.looseObject({
@@ -20,7 +21,7 @@ export const registryEntrySchema = z.looseObject({
   name: z.string().min(1).optional(),
   hosts: z.array(z.string().min(1)).optional(),
   refresh: refreshSchema,
-  timeout: z.string().default('30s'),
+  timeout: durationSchema.default(30_000),
 });
 
 export const configSchema = z.strictObject({

@@ -1,25 +1,10 @@
 import { z } from 'zod';
+import { durationSchema } from './duration-schema.ts';
+
+export { durationSchema } from './duration-schema.ts';
 
 // Owned by the secret-sync work (src/sync): the `secrets:` targets and the `sync:` settings.
 // src/config/schema.ts composes it into the top-level schema. Documented in docs/sync.md.
-
-const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-const DURATION_WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Go-style duration (`90s`, `1h30m`, `250ms`) or a number of seconds, as milliseconds. */
-export const durationSchema = z
-  .union([
-    z.number().nonnegative(),
-    z.string().regex(DURATION_WHOLE, 'expected a duration like 30s, 5m or 1h'),
-  ])
-  .transform((value) => {
-    if (typeof value === 'number') return value * 1000;
-    let ms = 0;
-    for (const match of value.matchAll(DURATION_PART))
-      ms += Number(match[1]) * (UNIT_MS[match[2] ?? 's'] ?? 0);
-    return ms;
-  });
 
 // A Secret name is a DNS-1123 subdomain.
 const SECRET_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
