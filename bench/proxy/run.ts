@@ -1,6 +1,7 @@
 // Benchmark of the registry auth proxy against nginx, side by side in one run on loopback.
-// `npm run bench:proxy` (Node 24). Options: --quick (one round, shorter runs), --size-mib N (blob size),
-// --node-flags "…" (V8/Node flags for the regcred process, e.g. --max-semi-space-size=2).
+// `npm run bench:proxy` (Node 24; builds dist/ first: regcred runs as the compiled CLI, as users run it).
+// Options: --quick (one round, shorter runs), --size-mib N (blob size), --node-flags "…" (V8/Node flags
+// for the two Node proxies; default: the NODE_OPTIONS docs/proxy.md deploys, "" for Node's defaults).
 // Needs nginx, curl, wrk and ab on PATH. Prints a markdown table; quote ratios, not absolute numbers.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
@@ -14,14 +15,19 @@ import { abHead, curlDownload, wrkGet } from './clients.ts';
 import { startCountingUpstream } from './counting-upstream.ts';
 import { type NginxInstance, proxyConfig, startNginx, upstreamConfig } from './nginx.ts';
 import { cpuSeconds, peakRssBytes, rssBytes, sampleRss } from './proc.ts';
+import { startRegcredCli } from './regcred-cli.ts';
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
 const SIZE = Number(argv[argv.indexOf('--size-mib') + 1] ?? 1024) * 1024 * 1024 || 1024 ** 3;
 const ROUNDS = QUICK ? 1 : 3;
-const NODE_FLAGS = argv.includes('--node-flags')
-  ? (argv[argv.indexOf('--node-flags') + 1] ?? '').split(' ').filter(Boolean)
-  : [];
+/** What the DaemonSet and sidecar in docs/proxy.md set as NODE_OPTIONS. */
+const DEPLOYED_NODE_FLAGS = '--max-semi-space-size=4';
+const NODE_FLAGS = (
+  argv.includes('--node-flags') ? (argv[argv.indexOf('--node-flags') + 1] ?? '') : DEPLOYED_NODE_FLAGS
+)
+  .split(' ')
+  .filter(Boolean);
 const LOAD_SECONDS = QUICK ? 3 : 5;
 const HEAD_REQUESTS = QUICK ? 10_000 : 30_000;
 const BLOB_HEX = 'c'.repeat(64);
@@ -120,8 +126,15 @@ async function main(): Promise<void> {
       stops.push(() => instance.stop());
       nginxes.push(instance);
     }
-    const regcred = await startNodeProxy('regcred-child.ts', upstreamHost, counting.host, NODE_FLAGS);
-    const rawNode = await startNodeProxy('raw-node-child.ts', upstreamHost, counting.host);
+    const regcred = await startRegcredCli({
+      dir,
+      upstream: upstreamHost,
+      counting: counting.host,
+      username: 'bench',
+      password: 'bench-password',
+      nodeFlags: NODE_FLAGS,
+    });
+    const rawNode = await startNodeProxy('raw-node-child.ts', upstreamHost, counting.host, NODE_FLAGS);
     for (const child of [regcred.child, rawNode.child]) {
       stops.push(async () => {
         const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -175,7 +188,9 @@ async function main(): Promise<void> {
     const manifestUrl = (t: Target) => `${t.url}${t.repo}/manifests/1`;
     const regcredIdleRss = rssBytes(regcred.pid);
 
-    // 1. One blob at a time, interleaved rounds: throughput and the proxy's CPU seconds per GB.
+    // 1. One blob at a time, interleaved rounds: throughput and the proxy's CPU seconds per GB. One
+    // unmeasured pull first: a proxy on a node runs warm (JIT-compiled, pools open), so the runs should too.
+    for (const t of targets) await curlDownload(`${t.url}${blobPath(t)}`, t.headers);
     const blob = new Map<string, { gbps: number[]; cpuPerGb: number[] }>();
     for (let round = 0; round < ROUNDS; round++) {
       for (const t of targets) {
@@ -259,7 +274,7 @@ async function main(): Promise<void> {
     const blobMedian = (name: string) => median(blob.get(name)?.gbps ?? []);
     const lines: string[] = [];
     lines.push(
-      `Blob ${mib(SIZE)}, ${ROUNDS} interleaved round(s), medians; manifest/HEAD at 32 connections, ${LOAD_SECONDS} s.`,
+      `Blob ${mib(SIZE)}, ${ROUNDS} interleaved round(s), medians; manifest/HEAD at 32 connections, ${LOAD_SECONDS} s. Node proxies ran with ${NODE_FLAGS.length > 0 ? `\`${NODE_FLAGS.join(' ')}\`` : "Node's defaults"}; regcred is the compiled CLI with metrics on.`,
     );
     lines.push('');
     lines.push(

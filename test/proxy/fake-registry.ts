@@ -37,6 +37,8 @@ export interface FakeRegistry {
   readonly abortedResponses: number;
   /** Blob body bytes handed to the kernel so far (all responses). */
   readonly blobBytesSent: number;
+  /** TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests). */
+  readonly connections: number;
   addManifest(repository: string, tag: string, body: string, mediaType: string): string;
   /** A blob of `size` deterministic bytes, streamed on request. */
   addBlob(repository: string, size: number): FakeBlob;
@@ -70,6 +72,7 @@ export async function startFakeRegistry(options: FakeRegistryOptions): Promise<F
   let cutAfter: number | undefined;
   let aborted = 0;
   let blobBytesSent = 0;
+  let connections = 0;
   const abortWaiters: { count: number; resolve: () => void }[] = [];
   let base = '';
 
@@ -211,6 +214,9 @@ export async function startFakeRegistry(options: FakeRegistryOptions): Promise<F
     };
     pump();
   });
+  server.on('connection', () => {
+    connections++;
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   base = `http://127.0.0.1:${port}`;
@@ -224,6 +230,9 @@ export async function startFakeRegistry(options: FakeRegistryOptions): Promise<F
     },
     get blobBytesSent() {
       return blobBytesSent;
+    },
+    get connections() {
+      return connections;
     },
     addManifest(repository, tag, body, mediaType) {
       const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
