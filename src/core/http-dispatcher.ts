@@ -1,4 +1,4 @@
-import { type Dispatcher, EnvHttpProxyAgent } from 'undici';
+import { Agent, type Dispatcher, EnvHttpProxyAgent } from 'undici';
 
 export interface DispatcherOptions {
   /** Proxy settings are read from here (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, lower-case too), not process.env. */
@@ -23,14 +23,23 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const httpProxy = pick('http_proxy');
   const httpsProxy = pick('https_proxy');
   const noProxy = pick('no_proxy');
+  const ca = options.ca === undefined ? undefined : [...options.ca];
+  const direct = {
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    headersTimeout: options.headersTimeoutMs ?? 30_000,
+    bodyTimeout: options.bodyTimeoutMs ?? 30_000,
+    ...(ca ? { connect: { ca } } : {}),
+  };
+  // No proxy configured: a plain Agent. EnvHttpProxyAgent would route every request to the same Agent, but
+  // only after parsing its origin as a URL, which the registry proxy would pay on every pull.
+  if (!httpProxy && !httpsProxy) return new Agent(direct);
   return new EnvHttpProxyAgent({
+    ...direct,
     // Empty strings, not undefined: undefined would make undici fall back to process.env.
     httpProxy: httpProxy ?? '',
     httpsProxy: httpsProxy ?? '',
     noProxy: noProxy ?? '',
-    connectTimeout: options.connectTimeoutMs ?? 10_000,
-    headersTimeout: options.headersTimeoutMs ?? 30_000,
-    bodyTimeout: options.bodyTimeoutMs ?? 30_000,
-    ...(options.ca ? { connect: { ca: [...options.ca] } } : {}),
+    // The CA must also reach the target through a proxy tunnel, and an https proxy itself.
+    ...(ca ? { requestTls: { ca }, proxyTls: { ca } } : {}),
   });
 }

@@ -89,10 +89,13 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   // @hono/node-server write headers a second time after the forwarder already answered: once the Node
   // response is on its way, hand back the "already sent" marker whatever hono returned.
   const honoListener = getRequestListener(
-    async (request, bindings) => {
-      const response = await app.fetch(request, bindings);
+    (request, bindings) => {
       const { outgoing } = bindings as HttpBindings;
-      return outgoing.headersSent || outgoing.destroyed ? ALREADY_SENT : response;
+      const settle = (response: Response) =>
+        outgoing.headersSent || outgoing.destroyed ? ALREADY_SENT : response;
+      // Synchronous for proxied GETs (see proxy-app.ts); a promise for HEAD, which hono wraps.
+      const result = app.fetch(request, bindings);
+      return result instanceof Promise ? result.then(settle) : settle(result);
     },
     { overrideGlobalObjects: false },
   );
