@@ -22,7 +22,8 @@ const QUICK = argv.includes('--quick');
 const SIZE = Number(argv[argv.indexOf('--size-mib') + 1] ?? 1024) * 1024 * 1024 || 1024 ** 3;
 const ROUNDS = QUICK ? 1 : 3;
 /** What the DaemonSet and sidecar in docs/proxy.md set as NODE_OPTIONS. */
-const DEPLOYED_NODE_FLAGS = '--max-semi-space-size=4';
+const DEPLOYED_NODE_FLAGS =
+  '--max-semi-space-size=4 --max-old-space-size=128 --external-memory-accounted-in-global-limit';
 const NODE_FLAGS = (
   argv.includes('--node-flags') ? (argv[argv.indexOf('--node-flags') + 1] ?? '') : DEPLOYED_NODE_FLAGS
 )

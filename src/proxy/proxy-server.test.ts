@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { Registry } from 'prom-client';
-import { Agent } from 'undici';
+import { Agent, Dispatcher } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureLogs, type LogCapture } from '../../test/fakes/log-capture.ts';
 import { FakeCredentialSource } from '../../test/proxy/fake-credential-source.ts';
@@ -368,6 +368,68 @@ describe('proxy: pass-through and streaming', () => {
     expect(res.status).toBe(502);
     expect(JSON.parse(res.body.toString()).errors[0].message).toContain(registry.host);
     expect(logs.text()).toContain('proxy request failed');
+  });
+});
+
+/** Holds each dispatch for `delayMs` before handing it to `agent`: a request queued behind a busy pool. */
+class QueueingDispatcher extends Dispatcher {
+  readonly #agent: Agent;
+  readonly #delayMs: number;
+  constructor(agent: Agent, delayMs: number) {
+    super();
+    this.#agent = agent;
+    this.#delayMs = delayMs;
+  }
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    setTimeout(() => this.#agent.dispatch(options, handler), this.#delayMs);
+    return true;
+  }
+  override close(): Promise<void> {
+    return this.#agent.close();
+  }
+  override destroy(): Promise<void> {
+    return this.#agent.destroy();
+  }
+}
+
+describe('proxy: a client gone before its upstream request started', () => {
+  it('aborts the upstream request when it starts instead of leaving it paused forever', async () => {
+    const registry = await startFakeRegistry({ auth: 'none' });
+    cleanups.push(() => registry.stop());
+    const blob = registry.addBlob('team/app', 4_000_000);
+    const agent = new Agent();
+    cleanups.push(() => agent.destroy());
+    const config = proxySchema.parse({
+      listen: '127.0.0.1:0',
+      metricsListen: '',
+      upstreams: [{ alias: 'fake', registry: registry.host, insecure: true }],
+    });
+    if (config === undefined) throw new Error('unreachable');
+    const proxy = await startProxy({
+      config,
+      credentials: new FakeCredentialSource({}),
+      dispatcher: new QueueingDispatcher(agent, 150),
+      logger: captureLogs().logger,
+    });
+    cleanups.push(() => proxy.close(0));
+    const url = new URL(proxy.url);
+    // The client hangs up while its request waits in the queue.
+    await new Promise<void>((resolve) => {
+      const req = request({
+        host: url.hostname,
+        port: url.port,
+        path: `/v2/fake/team/app/blobs/${blob.digest}`,
+        agent: false,
+      });
+      req.on('error', () => undefined);
+      req.on('close', () => resolve());
+      req.end();
+      setTimeout(() => req.destroy(), 30);
+    });
+    // Once the queued request reaches the registry it is aborted at once: nothing stays running.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await settled(() => agent.stats[registry.url]?.running ?? 0)).toBe(0);
+    expect(registry.blobBytesSent).toBeLessThan(blob.size);
   });
 });
 

@@ -54,6 +54,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   #waitingForDrain = false;
   #controller: Dispatcher.DispatchController | undefined;
   #settled = false;
+  #gone: Error | undefined;
 
   constructor(
     options: ForwarderOptions,
@@ -95,6 +96,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   clientGone(): void {
     const error = clientGoneError();
+    this.#gone = error;
     this.#controller?.abort(error);
     this.#settle({ kind: 'failed', error });
   }
@@ -112,6 +114,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
+    // The client went away while this request waited for a connection: it must not start streaming into a
+    // closed response (it would pause on a drain that never comes and hold its upstream connection).
+    if (this.#gone !== undefined) controller.abort(this.#gone);
   }
 
   onResponseStart(
@@ -177,6 +182,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (this.#mode === 'stream') {
       this.#written += chunk.length;
       if (!this.#res.write(chunk) && !this.#waitingForDrain) {
+        // A destroyed response never drains: stop instead of pausing forever.
+        if (this.#res.destroyed) {
+          controller.abort(clientGoneError());
+          return;
+        }
         this.#waitingForDrain = true;
         controller.pause();
         this.#res.once('drain', this.#onDrain);
