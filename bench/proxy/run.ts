@@ -4,12 +4,14 @@
 // for the two Node proxies; default: the NODE_OPTIONS docs/proxy.md deploys, "" for Node's defaults).
 // Needs nginx, curl, wrk and ab on PATH. Prints a markdown table; quote ratios, not absolute numbers.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import { findFreePort } from '../../test/harness/registry/free-port.ts';
 import { abHead, curlDownload, wrkGet } from './clients.ts';
 import { startCountingUpstream } from './counting-upstream.ts';
@@ -21,9 +23,8 @@ const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
 const SIZE = Number(argv[argv.indexOf('--size-mib') + 1] ?? 1024) * 1024 * 1024 || 1024 ** 3;
 const ROUNDS = QUICK ? 1 : 3;
-/** What the DaemonSet and sidecar in docs/proxy.md set as NODE_OPTIONS. */
-const DEPLOYED_NODE_FLAGS =
-  '--max-semi-space-size=4 --max-old-space-size=128 --external-memory-accounted-in-global-limit';
+/** NODE_OPTIONS of the proxy DaemonSet (deploy/overlays/proxy), which docs/proxy.md's examples repeat. */
+const DEPLOYED_NODE_FLAGS = deployedNodeOptions();
 const NODE_FLAGS = (
   argv.includes('--node-flags') ? (argv[argv.indexOf('--node-flags') + 1] ?? '') : DEPLOYED_NODE_FLAGS
 )
@@ -341,3 +342,11 @@ async function abortStorm(url: string, count: number): Promise<number> {
 }
 
 await main();
+
+function deployedNodeOptions(): string {
+  const daemonSet = parse(
+    readFileSync(new URL('../../deploy/overlays/proxy/daemonset.yaml', import.meta.url), 'utf8'),
+  ) as { spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } } };
+  const env = daemonSet.spec.template.spec.containers[0]?.env ?? [];
+  return env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+}
