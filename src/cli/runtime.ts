@@ -1,6 +1,6 @@
 import { loadConfig, resolveConfigPath } from '../config/load.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
-import { createDispatcher } from '../core/http-dispatcher.ts';
+import { closeDispatcher, createDispatcher } from '../core/http-dispatcher.ts';
 import { createLogger } from '../core/logger.ts';
 import { assertProviderInstance } from '../core/provider-contract.ts';
 import type { ProviderRegistry } from '../core/provider-registry.ts';
@@ -16,6 +16,9 @@ export interface RuntimeDependencies {
   readonly logDestination: NodeJS.WritableStream;
   readonly clock?: Clock;
 }
+
+/** How long outbound requests in flight may take to finish when a command shuts down. */
+const DISPATCHER_GRACE_MS = 5_000;
 
 /** Loads the config and builds everything a command needs. Throws ConfigError (exit 2). */
 export async function createRuntime(
@@ -63,7 +66,7 @@ export async function createRuntime(
     scrubber,
     async close() {
       await credentials.close();
-      await dispatcher.close();
+      await closeDispatcher(dispatcher, DISPATCHER_GRACE_MS);
     },
   };
 }

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type FakeConnectProxy, startFakeConnectProxy } from '../../test/fakes/connect-proxy.ts';
 import { createTestCa } from '../../test/fakes/tls/test-ca.ts';
 import { listenOnLoopback } from '../../test/harness/registry/loopback-server.ts';
-import { createDispatcher } from './http-dispatcher.ts';
+import { closeDispatcher, createDispatcher } from './http-dispatcher.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -71,5 +71,44 @@ describe('createDispatcher: proxy settings come from the injected environment', 
     cleanups.push(() => proxy.stop());
     expect(await get({ HTTPS_PROXY: proxy.url }, `${url}/tls`, ca.caPem)).toBe('secure');
     expect(proxy.tunnels).toEqual([url.slice('https://'.length)]);
+  });
+});
+
+describe('closeDispatcher', () => {
+  it('lets a request in flight finish within the grace period', async () => {
+    const { server, url } = await listenOnLoopback((_req, res) => {
+      setTimeout(() => res.end('late but fine'), 50);
+    });
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    const dispatcher = createDispatcher({ env: {} });
+    const answer = request(`${url}/slow`, { dispatcher }).then((res) => res.body.text());
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await closeDispatcher(dispatcher, 2_000);
+    expect(await answer).toBe('late but fine');
+  });
+
+  it('destroys a request that never ends once the grace period is over', async () => {
+    const { server, url } = await listenOnLoopback(() => {
+      // never answers
+    });
+    cleanups.push(async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+    const dispatcher = createDispatcher({ env: {} });
+    let settled = false;
+    void request(`${url}/hung`, { dispatcher }).then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // A plain close() resolves only when every request has settled (here: the 30 s headers timeout).
+    // closeDispatcher returns while this one is still unsettled: it was cut, not waited for.
+    await closeDispatcher(dispatcher, 100);
+    expect(settled).toBe(false);
   });
 });

@@ -43,3 +43,21 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     ...(ca ? { requestTls: { ca }, proxyTls: { ca } } : {}),
   });
 }
+
+/**
+ * Closes a dispatcher gracefully: requests in flight may finish for `graceMs`, then whatever is left is
+ * destroyed. A plain `close()` waits for every request, and one that never ends (an upstream that stopped
+ * answering, a paused stream) would hold a shutting-down process forever.
+ */
+export async function closeDispatcher(dispatcher: Dispatcher, graceMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), graceMs);
+  });
+  try {
+    const closed = dispatcher.close().then(() => 'closed' as const);
+    if ((await Promise.race([closed, deadline])) === 'late') await dispatcher.destroy();
+  } finally {
+    clearTimeout(timer);
+  }
+}
