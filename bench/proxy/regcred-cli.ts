@@ -2,9 +2,9 @@
 // YAML config with a static registry per upstream and the password in a file, metrics on their own port.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { access, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { findFreePort } from '../../test/harness/registry/free-port.ts';
+import { httpProbe } from '../../test/harness/registry/http-probe.ts';
 
 const CLI = new URL('../../dist/src/cli/bin/regcred.js', import.meta.url);
 
@@ -76,7 +76,8 @@ export async function startRegcredCli(options: RegcredCliOptions): Promise<Regcr
   );
   exited.catch(() => undefined);
   for (let attempt = 0; ; attempt++) {
-    if (await answers(`${url}/v2/`)) break;
+    const ping = await httpProbe(`${url}/v2/`, { timeoutMs: 1_000 }).catch(() => undefined);
+    if (ping?.status === 200) break;
     if (attempt > 100) {
       child.kill('SIGKILL');
       throw new Error('regcred proxy did not start listening in 10 s');
@@ -84,15 +85,4 @@ export async function startRegcredCli(options: RegcredCliOptions): Promise<Regcr
     await Promise.race([new Promise((resolve) => setTimeout(resolve, 100)), exited]);
   }
   return { url, pid: child.pid!, child };
-}
-
-function answers(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request(url, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.end();
-  });
 }

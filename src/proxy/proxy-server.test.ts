@@ -1,19 +1,18 @@
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
-import { Registry } from 'prom-client';
-import { Agent, Dispatcher } from 'undici';
+import { type Agent, Dispatcher } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureLogs, type LogCapture } from '../../test/fakes/log-capture.ts';
-import { FakeCredentialSource } from '../../test/proxy/fake-credential-source.ts';
+import type { LogCapture } from '../../test/fakes/log-capture.ts';
+import { startE2eProxy } from '../../test/proxy/e2e-setup.ts';
+import type { FakeCredentialSource } from '../../test/proxy/fake-credential-source.ts';
 import {
   type FakeRegistry,
   type FakeRegistryOptions,
   startFakeRegistry,
 } from '../../test/proxy/fake-registry.ts';
 import { rawRequest } from '../../test/proxy/http-client.ts';
-import { proxySchema } from '../config/proxy-schema.ts';
 import { isRegcredError } from '../core/errors.ts';
-import { type RunningProxy, startProxy } from './proxy-server.ts';
+import type { RunningProxy } from './proxy-server.ts';
 
 const MANIFEST_TYPE = 'application/vnd.oci.image.manifest.v1+json';
 const PASSWORD = 'pass-word-secret';
@@ -39,27 +38,15 @@ async function setup(
   const registry = await startFakeRegistry({ password: PASSWORD, ...registryOptions });
   cleanups.push(() => registry.stop());
   const manifestDigest = registry.addManifest('team/app', 'v1', '{"schemaVersion":2}', MANIFEST_TYPE);
-  const credentials = new FakeCredentialSource({ [registry.host]: { username: 'user', password } });
-  const logs = captureLogs();
-  const dispatcher = new Agent({ keepAliveTimeout: 1000 });
-  cleanups.push(() => dispatcher.close());
-  const config = proxySchema.parse({
-    listen: '127.0.0.1:0',
-    metricsListen: '127.0.0.1:0',
-    upstreams: [{ alias: 'fake', registry: registry.host, insecure: true }],
-    ...proxyConfig,
+  const e2e = await startE2eProxy({
+    host: registry.host,
+    insecure: true,
+    alias: 'fake',
+    user: { username: 'user', password },
+    extraConfig: proxyConfig,
   });
-  if (config === undefined) throw new Error('unreachable');
-  const proxy = await startProxy({
-    config,
-    credentials,
-    dispatcher,
-    logger: logs.logger,
-    scrubber: logs.scrubber,
-    registry: new Registry(),
-  });
-  cleanups.push(() => proxy.close(0));
-  return { registry, proxy, credentials, logs, manifestDigest };
+  cleanups.push(() => e2e.stop());
+  return { registry, proxy: e2e.proxy, credentials: e2e.credentials, logs: e2e.logs, manifestDigest };
 }
 
 describe('proxy: routing and refusals', () => {
@@ -397,21 +384,18 @@ describe('proxy: a client gone before its upstream request started', () => {
     const registry = await startFakeRegistry({ auth: 'none' });
     cleanups.push(() => registry.stop());
     const blob = registry.addBlob('team/app', 4_000_000);
-    const agent = new Agent();
-    cleanups.push(() => agent.destroy());
-    const config = proxySchema.parse({
-      listen: '127.0.0.1:0',
-      metricsListen: '',
-      upstreams: [{ alias: 'fake', registry: registry.host, insecure: true }],
+    const {
+      proxy,
+      dispatcher: agent,
+      stop,
+    } = await startE2eProxy({
+      host: registry.host,
+      insecure: true,
+      alias: 'fake',
+      user: { username: 'user', password: PASSWORD },
+      wrapDispatcher: (agent) => new QueueingDispatcher(agent, 150),
     });
-    if (config === undefined) throw new Error('unreachable');
-    const proxy = await startProxy({
-      config,
-      credentials: new FakeCredentialSource({}),
-      dispatcher: new QueueingDispatcher(agent, 150),
-      logger: captureLogs().logger,
-    });
-    cleanups.push(() => proxy.close(0));
+    cleanups.push(stop);
     const url = new URL(proxy.url);
     // The client hangs up while its request waits in the queue.
     await new Promise<void>((resolve) => {

@@ -84,9 +84,13 @@ export class Exchange implements Dispatcher.DispatchHandler {
         // undici closes the connection after every HEAD unless told otherwise (a guard against servers that
         // send a body anyway). Registries do not, and containerd resolves every pull with a HEAD: without
         // `reset: false` each one would cost a new upstream connection and, in production, a TLS handshake.
-        method === 'HEAD'
-          ? { origin: this.#origin, path: this.#path, method, headers: this.#headers, reset: false }
-          : { origin: this.#origin, path: this.#path, method, headers: this.#headers },
+        {
+          origin: this.#origin,
+          path: this.#path,
+          method,
+          headers: this.#headers,
+          reset: method === 'HEAD' ? false : undefined,
+        },
         this,
       );
     } catch (error) {

@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { proxySchema } from '../../src/config/proxy-schema.ts';
 import type { Clock } from '../../src/core/clock.ts';
 import { type RunningProxy, startProxy } from '../../src/proxy/proxy-server.ts';
@@ -15,16 +15,19 @@ export interface E2eProxy {
 }
 
 /**
- * A regcred proxy in front of one upstream registry (`host`), reachable as alias `up` (prefix mode) and
- * as `?ns=host` (mirror mode), with a fake CredentialSource holding `user`.
+ * A regcred proxy in front of one upstream registry (`host`), reachable as alias `up` (or `alias`; prefix
+ * mode) and as `?ns=host` (mirror mode), with a fake CredentialSource holding `user`.
  */
 export async function startE2eProxy(options: {
   host: string;
   insecure: boolean;
   caPem?: string | undefined;
   user: { username: string; password: string };
+  alias?: string;
   clock?: Clock;
   extraConfig?: Record<string, unknown>;
+  /** What the proxy dispatches through, given the Agent (which `dispatcher` still exposes for its stats). */
+  wrapDispatcher?: (agent: Agent) => Dispatcher;
 }): Promise<E2eProxy> {
   const logs = captureLogs('debug');
   const dispatcher = new Agent({
@@ -35,14 +38,14 @@ export async function startE2eProxy(options: {
   const config = proxySchema.parse({
     listen: '127.0.0.1:0',
     metricsListen: '127.0.0.1:0',
-    upstreams: [{ alias: 'up', registry: options.host, insecure: options.insecure }],
+    upstreams: [{ alias: options.alias ?? 'up', registry: options.host, insecure: options.insecure }],
     ...options.extraConfig,
   });
   if (config === undefined) throw new Error('unreachable');
   const proxy = await startProxy({
     config,
     credentials,
-    dispatcher,
+    dispatcher: options.wrapDispatcher?.(dispatcher) ?? dispatcher,
     logger: logs.logger,
     scrubber: logs.scrubber,
     registry: new Registry(),
