@@ -73,4 +73,30 @@ describe('TokenCache', () => {
     await expect(cache.get('k', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(await cache.get('k', async () => ({ token: 'ok' }))).toBe('ok');
   });
+
+  it('a caller that gives up leaves the shared fetch running for the others', async () => {
+    const { cache } = setup();
+    let release: (token: { token: string }) => void = () => {};
+    let fetchAborted = false;
+    let fetches = 0;
+    const slow = (signal: AbortSignal) => {
+      fetches++;
+      signal.addEventListener('abort', () => {
+        fetchAborted = true;
+      });
+      return new Promise<{ token: string }>((resolve) => {
+        release = resolve;
+      });
+    };
+    const leaving = new AbortController();
+    const first = cache.get('k', slow, leaving.signal);
+    const second = cache.get('k', slow, new AbortController().signal);
+    await Promise.resolve();
+    leaving.abort(new Error('client went away'));
+    await expect(first).rejects.toThrow();
+    release({ token: 'shared' });
+    expect(await second).toBe('shared');
+    expect(fetches).toBe(1);
+    expect(fetchAborted).toBe(false);
+  });
 });

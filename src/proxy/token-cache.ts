@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.ts';
+import { SingleFlight } from '../core/single-flight.ts';
 
 /** A bearer token as the token endpoint returned it. */
 export interface FetchedToken {
@@ -17,14 +18,18 @@ export interface TokenCacheOptions {
   readonly onLookup?: (key: string, hit: boolean) => void;
 }
 
+/** For callers that have nothing to cancel with. */
+const NEVER_ABORTED = new AbortController().signal;
+
 interface Entry {
   readonly token: string;
   readonly renewAt: number;
 }
 
 /**
- * Bearer tokens keyed by (registry, scope). Concurrent misses for one key share one fetch; a failed
- * fetch is not cached. The request path only reads the map unless the token is missing or due.
+ * Bearer tokens keyed by (registry, scope). Concurrent misses for one key share one fetch (core's
+ * SingleFlight: a caller that gives up leaves the fetch running for the others); a failed fetch is not
+ * cached. The request path only reads the map unless the token is missing or due.
  */
 export class TokenCache {
   readonly #clock: Clock;
@@ -32,7 +37,7 @@ export class TokenCache {
   readonly #renewBeforeMs: number;
   readonly #onLookup: ((key: string, hit: boolean) => void) | undefined;
   readonly #entries = new Map<string, Entry>();
-  readonly #pending = new Map<string, Promise<string>>();
+  readonly #flights = new SingleFlight<string>();
 
   constructor(options: TokenCacheOptions) {
     this.#clock = options.clock;
@@ -53,27 +58,29 @@ export class TokenCache {
     return entry.token;
   }
 
-  /** The cached token for `key`, or one fetched with `fetch` (shared by concurrent callers). */
-  get(key: string, fetch: () => Promise<FetchedToken>): Promise<string> {
+  /**
+   * The cached token for `key`, or one fetched with `fetch` (shared by concurrent callers). `signal` ends
+   * this caller's wait; the fetch itself is aborted only when every caller waiting on it has gone.
+   */
+  get(
+    key: string,
+    fetch: (signal: AbortSignal) => Promise<FetchedToken>,
+    signal: AbortSignal = NEVER_ABORTED,
+  ): Promise<string> {
     const entry = this.#entries.get(key);
     if (entry !== undefined && this.#clock.now() < entry.renewAt) {
       this.#onLookup?.(key, true);
       return Promise.resolve(entry.token);
     }
-    const pending = this.#pending.get(key);
-    if (pending !== undefined) return pending;
-    this.#onLookup?.(key, false);
-    const promise = fetch()
-      .then((fetched) => {
-        const lifetimeMs = Math.max(this.#minLifetimeMs, (fetched.expiresIn ?? 60) * 1000);
-        // Renew early, but never so early that a short-lived token is refetched on every request.
-        const renewIn = Math.max(lifetimeMs - this.#renewBeforeMs, lifetimeMs / 2);
-        this.#entries.set(key, { token: fetched.token, renewAt: this.#clock.now() + renewIn });
-        return fetched.token;
-      })
-      .finally(() => this.#pending.delete(key));
-    this.#pending.set(key, promise);
-    return promise;
+    return this.#flights.run(key, signal, async (fetchSignal) => {
+      this.#onLookup?.(key, false);
+      const fetched = await fetch(fetchSignal);
+      const lifetimeMs = Math.max(this.#minLifetimeMs, (fetched.expiresIn ?? 60) * 1000);
+      // Renew early, but never so early that a short-lived token is refetched on every request.
+      const renewIn = Math.max(lifetimeMs - this.#renewBeforeMs, lifetimeMs / 2);
+      this.#entries.set(key, { token: fetched.token, renewAt: this.#clock.now() + renewIn });
+      return fetched.token;
+    });
   }
 
   /** Drops `token` for `key` (an upstream 401 proved it dead); a newer token stays. */

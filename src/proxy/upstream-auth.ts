@@ -100,7 +100,11 @@ export class UpstreamAuth {
       return value;
     }
     const key = TokenCache.key(target.host, scope);
-    const token = await this.tokens.get(key, () => this.#fetchToken(target, challenge, scope, signal));
+    const token = await this.tokens.get(
+      key,
+      (fetchSignal) => this.#fetchToken(target, challenge, scope, fetchSignal),
+      signal,
+    );
     return `Bearer ${token}`;
   }
 
