@@ -3,6 +3,7 @@ import { systemClock } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { silentLogger } from '../core/logger.ts';
+import { backoffDelay } from '../core/refresh-policy.ts';
 import { statusOf } from './kube-error.ts';
 import type { ObjectList, ObjectMeta, WatchEvent } from './types.ts';
 
@@ -108,11 +109,9 @@ export class Informer<T extends { metadata: ObjectMeta }> {
         if (signal.aborted) break;
         failures++;
         // 410: the version is older than the server keeps; anything repeated: the cache may be stale.
-        if (statusOf(error) === 410 || failures >= 3) needList = true;
-        const delay =
-          statusOf(error) === 410
-            ? 0
-            : Math.min(30_000, initial * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
+        const gone = statusOf(error) === 410;
+        if (gone || failures >= 3) needList = true;
+        const delay = gone ? 0 : backoffDelay(failures, { initialMs: initial, maxMs: 30_000 });
         this.#logger.warn({ err: error, failures, relist: needList }, `watch failed: ${errorMessage(error)}`);
         try {
           await this.#clock.sleep(delay, signal);

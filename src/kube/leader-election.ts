@@ -57,21 +57,22 @@ export class LeaderElection {
     return this.#controller.signal;
   }
 
+  /** Renewed within 80 % of the lease duration: still safely the leader while a renewal fails. */
+  #renewedRecently(): boolean {
+    return this.#clock.now() - this.#lastRenew < this.#options.leaseDurationMs * 0.8;
+  }
+
   /** Campaigns and renews until `signal` aborts, then releases the lease if held. */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
         const acquired = await this.#tryAcquireOrRenew(signal);
         if (acquired) this.#lastRenew = this.#clock.now();
-        this.#setLeading(
-          acquired ||
-            (this.#leading && this.#clock.now() - this.#lastRenew < this.#options.leaseDurationMs * 0.8),
-        );
+        this.#setLeading(acquired || (this.#leading && this.#renewedRecently()));
       } catch (error) {
         if (signal.aborted) break;
         this.#logger.warn({ err: error }, `lease update failed: ${errorMessage(error)}`);
-        if (this.#leading && this.#clock.now() - this.#lastRenew >= this.#options.leaseDurationMs * 0.8)
-          this.#setLeading(false);
+        if (this.#leading && !this.#renewedRecently()) this.#setLeading(false);
       }
       try {
         await this.#clock.sleep(this.#retryMs * (0.9 + Math.random() * 0.2), signal);

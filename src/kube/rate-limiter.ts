@@ -44,10 +44,6 @@ export class RateLimiter {
     return this.#tokens >= 0 ? 0 : (-this.#tokens * 1000) / this.#qps;
   }
 
-  get inFlight(): number {
-    return this.#inFlight;
-  }
-
   /** Runs `call` once a token and a slot are free. Rejects with the signal's reason when aborted first. */
   async run<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const delay = this.reserve();

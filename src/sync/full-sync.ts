@@ -5,7 +5,7 @@ import type { Logger } from '../core/logger.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import type { NamespaceObject, SecretObject, ServiceAccountObject } from '../kube/types.ts';
 import type { NamespaceInfo } from './namespace-selection.ts';
-import { isManagedBy, MANAGED_SELECTOR, TARGET_LABEL } from './ownership.ts';
+import { isManagedBy, MANAGED_SELECTOR } from './ownership.ts';
 import type { Reconciler, SecretOutcome } from './reconciler.ts';
 import type { SyncMetrics } from './sync-metrics.ts';
 import type { CompiledTarget } from './targets.ts';
@@ -92,11 +92,7 @@ export async function runFullSync(options: FullSyncOptions): Promise<SyncReport>
       // Generated after every namespace of the target, so `names` is complete.
       for (const secret of secrets.items) {
         const ns = secret.metadata.namespace ?? '';
-        if (
-          secret.metadata.labels?.[TARGET_LABEL] !== target.name ||
-          !isManagedBy(secret.metadata, target.name)
-        )
-          continue;
+        if (!isManagedBy(secret.metadata, target.name)) continue;
         if (names.has(ns) || secret.metadata.name !== target.name) continue;
         yield () => reconciler.prune(target, secret, saIndex.get(ns) ?? [], options.writeSignal);
       }

@@ -171,10 +171,12 @@ export class Reconciler {
           existing = await client.getSecret(namespace, target.name, signal).catch(() => undefined);
           continue;
         }
-        const wrapped =
-          error instanceof RegcredError
-            ? error
-            : toKubeError(error, { verb: 'write', resource: 'secrets', namespace, name: target.name });
+        const wrapped = toKubeError(error, {
+          verb: 'write',
+          resource: 'secrets',
+          namespace,
+          name: target.name,
+        });
         // On the Secret when it exists; otherwise on its Namespace (cluster-scoped: the recorder files
         // that Event in `default` with no involvedObject.namespace, as the API server requires).
         await recorder.warn(

@@ -1,4 +1,5 @@
 import type { Credential } from '../core/credential.ts';
+import { backoffDelay } from '../core/refresh-policy.ts';
 
 /** When credentials are refreshed and failures retried. Pure maths: every function takes `now`. */
 export interface RefreshTiming {
@@ -45,8 +46,7 @@ export function backoffMs(
   timing: RefreshTiming,
   random: () => number = Math.random,
 ): number {
-  const exp = Math.min(timing.maxBackoffMs, timing.initialBackoffMs * 2 ** Math.max(0, attempt - 1));
-  return exp / 2 + random() * (exp / 2);
+  return backoffDelay(attempt, { initialMs: timing.initialBackoffMs, maxMs: timing.maxBackoffMs }, random);
 }
 
 /** Did the source hand back a different credential than the one in use (rotation)? */

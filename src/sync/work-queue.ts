@@ -58,11 +58,6 @@ export class WorkQueue {
     );
   }
 
-  /** Failure count of a key, for its backoff. */
-  failures(key: string): number {
-    return this.#failures.get(key) ?? 0;
-  }
-
   recordFailure(key: string): number {
     const count = (this.#failures.get(key) ?? 0) + 1;
     this.#failures.set(key, count);
