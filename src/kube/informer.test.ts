@@ -54,4 +54,29 @@ describe('Informer', () => {
     ).toEqual(['a', 'c']);
     expect(informer.relists).toBe(2);
   });
+
+  it('does not report the watch echo of a write it already recorded with upsert', async () => {
+    const stop = new AbortController();
+    const seen: string[] = [];
+    let informer: Informer<Obj> | undefined;
+    informer = new Informer<Obj>({
+      name: 'test',
+      list: async () => ({ items: [obj('a', '1')], resourceVersion: '1' }),
+      watch: async (_rv, onEvent) => {
+        // The controller wrote `a` (rv 2) and recorded the answer; then the watch delivers that write.
+        informer?.upsert(obj('a', '2'));
+        onEvent({ type: 'MODIFIED', object: obj('a', '2') });
+        onEvent({ type: 'MODIFIED', object: obj('a', '3') });
+        stop.abort();
+      },
+      convert: (raw) => raw as Obj,
+      handlers: {
+        onAdd: (o) => seen.push(`add ${o.metadata.name}`),
+        onUpdate: (o) => seen.push(`update ${o.metadata.name}@${o.metadata.resourceVersion}`),
+      },
+      initialBackoffMs: 1,
+    });
+    await informer.run(stop.signal);
+    expect(seen).toEqual(['add a', 'update a@3']);
+  });
 });

@@ -160,8 +160,10 @@ export class Informer<T extends { metadata: ObjectMeta }> {
       return;
     }
     this.#store.set(key, object);
-    if (previous) this.#options.handlers?.onUpdate?.(object, previous);
-    else this.#options.handlers?.onAdd?.(object);
+    if (!previous) this.#options.handlers?.onAdd?.(object);
+    // The echo of our own write, already recorded by upsert(): nothing changed, nothing to react to.
+    else if (previous.metadata.resourceVersion !== object.metadata.resourceVersion)
+      this.#options.handlers?.onUpdate?.(object, previous);
   }
 }
 

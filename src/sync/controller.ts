@@ -365,7 +365,10 @@ export class SyncController {
         serviceAccounts,
         signal,
       );
-      for (const sa of patched) this.#saIndex.get(namespace)?.set(sa.metadata.name, sa);
+      for (const sa of patched) {
+        this.#saIndex.get(namespace)?.set(sa.metadata.name, sa);
+        this.serviceAccounts?.upsert(sa);
+      }
       failed = errors.length > 0;
     }
     this.#options.metrics?.reconcileDuration.observe(
