@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../../src/core/clock.ts';
 import { ErrorCode, errorMessage, RegcredError } from '../../src/core/errors.ts';
+import { flattenHeaders, readCapped } from '../../src/core/http-body.ts';
 
 /** Largest response body the ACR provider reads: token and challenge answers are a few KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -101,21 +102,11 @@ export function boundedHttp(options: BoundedHttpOptions): BoundedHttp {
           },
         );
       }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of response.body) {
-        const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-        size += buffer.length;
-        if (size > maxBodyBytes) {
-          response.body.destroy();
-          throw tooLarge(call.what, maxBodyBytes);
-        }
-        chunks.push(buffer);
-      }
+      const body = await readCapped(response.body, maxBodyBytes, () => tooLarge(call.what, maxBodyBytes));
       return {
         status: response.statusCode,
         headers: flattenHeaders(response.headers),
-        body: Buffer.concat(chunks).toString('utf8'),
+        body: body.toString('utf8'),
       };
     } catch (error) {
       throw failure(error);
@@ -129,15 +120,6 @@ export function boundedHttp(options: BoundedHttpOptions): BoundedHttp {
 function pathOf(url: string): string {
   const parsed = new URL(url);
   return `${parsed.pathname}${parsed.search}`;
-}
-
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
 }
 
 function tooLarge(what: string, max: number): RegcredError {

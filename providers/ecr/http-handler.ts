@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { HttpHandlerOptions, HttpRequest, HttpResponse, RequestHandler } from '@smithy/types';
 import { type Dispatcher, request } from 'undici';
 import { ErrorCode, RegcredError } from '../../src/core/errors.ts';
+import { flattenHeaders, readCapped } from '../../src/core/http-body.ts';
 
 /** AWS API answers are small JSON or XML documents; anything bigger is not AWS. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -45,7 +46,15 @@ export class UndiciHttpHandler implements RequestHandler<HttpRequest, HttpRespon
         dispatcher: this.#options.dispatcher,
         signal,
       });
-      const body = await readCapped(answer.body, url.host);
+      const body = await readCapped(
+        answer.body,
+        MAX_RESPONSE_BYTES,
+        () =>
+          new RegcredError(
+            ErrorCode.CredentialInvalid,
+            `AWS API response from ${url.host} exceeds ${MAX_RESPONSE_BYTES} bytes`,
+          ),
+      );
       return {
         response: {
           statusCode: answer.statusCode,
@@ -109,30 +118,4 @@ function requestBody(body: unknown): string | Uint8Array | Readable | undefined 
   if (body === undefined || body === null) return undefined;
   if (typeof body === 'string' || body instanceof Uint8Array || body instanceof Readable) return body;
   throw new RegcredError(ErrorCode.Internal, 'unsupported AWS SDK request body type');
-}
-
-async function readCapped(body: AsyncIterable<Buffer>, host: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_RESPONSE_BYTES) {
-      throw new RegcredError(
-        ErrorCode.CredentialInvalid,
-        `AWS API response from ${host} exceeds ${MAX_RESPONSE_BYTES} bytes`,
-      );
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
-function flattenHeaders(
-  headers: Readonly<Record<string, string | string[] | undefined>>,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
 }

@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Credential } from '../core/credential.ts';
 import type { CredentialSource } from '../core/credential-source.ts';
 import { ErrorCode, RegcredError } from '../core/errors.ts';
+import { readCapped } from '../core/http-body.ts';
 import type { SecretScrubber } from '../core/redaction.ts';
 import type { ProxyMetrics } from './proxy-metrics.ts';
 import { TokenCache } from './token-cache.ts';
@@ -183,10 +184,13 @@ export class UpstreamAuth {
         headers,
         signal,
       });
-      const body = await readLimited(
-        response.body,
-        this.#options.maxTokenResponseBytes ?? MAX_TOKEN_RESPONSE,
-      );
+      const body = (
+        await readCapped(
+          response.body,
+          this.#options.maxTokenResponseBytes ?? MAX_TOKEN_RESPONSE,
+          () => new RegcredError(ErrorCode.Upstream, 'token endpoint answer too large'),
+        )
+      ).toString('utf8');
       if (response.statusCode !== 200) {
         throw new RegcredError(
           response.statusCode === 401 || response.statusCode === 403
@@ -247,19 +251,4 @@ function parseTokenResponse(body: string, host: string): { token: string; expire
   const expiresIn =
     typeof record.expires_in === 'number' && record.expires_in > 0 ? record.expires_in : undefined;
   return { token, expiresIn };
-}
-
-async function readLimited(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > limit) {
-      body.destroy();
-      throw new RegcredError(ErrorCode.Upstream, 'token endpoint answer too large');
-    }
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
