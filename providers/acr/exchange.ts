@@ -132,7 +132,7 @@ function statusError(answer: HttpAnswer, what: string, registry: string): Regcre
 }
 
 /** `Retry-After` in seconds (the HTTP-date form is not worth supporting for token endpoints). */
-export function parseRetryAfter(value: string | undefined): number | undefined {
+function parseRetryAfter(value: string | undefined): number | undefined {
   if (value === undefined || !/^\d{1,6}$/.test(value.trim())) return undefined;
   return Number(value.trim()) * 1000;
 }

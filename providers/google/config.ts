@@ -96,4 +96,3 @@ export const googleConfigSchema = z
   });
 
 export type GoogleConfig = z.output<typeof googleConfigSchema>;
-export type DiscoverConfig = NonNullable<GoogleConfig['discover']>;

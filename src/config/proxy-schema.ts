@@ -59,6 +59,6 @@ export const proxySchema = z
       seen.add(upstream.alias);
     });
   })
-  .optional();
+  .prefault({});
 
 export type ProxyConfig = NonNullable<z.output<typeof proxySchema>>;

@@ -37,4 +37,3 @@ export const configSchema = z.strictObject({
 });
 
 export type RegcredConfig = z.output<typeof configSchema>;
-export type RegistryEntryConfig = z.output<typeof registryEntrySchema>;

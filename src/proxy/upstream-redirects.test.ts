@@ -1,11 +1,7 @@
-import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureLogs } from '../../test/fakes/log-capture.ts';
 import { type RecordingServer, startRecordingServer } from '../../test/harness/registry/index.ts';
-import { FakeCredentialSource } from '../../test/proxy/fake-credential-source.ts';
+import { startE2eProxy } from '../../test/proxy/e2e-setup.ts';
 import { rawRequest } from '../../test/proxy/http-client.ts';
-import { proxySchema } from '../config/proxy-schema.ts';
-import { startProxy } from './proxy-server.ts';
 
 // Blob redirects (S3, GCS, Azure Blob): followed without Authorization, https only, bounded; or passed.
 const PASSWORD = 'pass-word-secret';
@@ -13,6 +9,20 @@ const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
+
+/** A proxy in front of `host` as alias `r`, metrics off; the redirect settings come from `config`. */
+async function proxyFor(host: string, options: { insecure: boolean; caPem?: string }, config = {}) {
+  const e2e = await startE2eProxy({
+    host,
+    alias: 'r',
+    insecure: options.insecure,
+    caPem: options.caPem,
+    user: { username: 'user', password: PASSWORD },
+    extraConfig: { metricsListen: '', ...config },
+  });
+  cleanups.push(() => e2e.stop());
+  return e2e.proxy;
+}
 
 describe('proxy: redirects', () => {
   async function redirecting(mode: 'follow' | 'pass') {
@@ -29,21 +39,7 @@ describe('proxy: redirects', () => {
           : { redirect: `${storageUrl}/bucket/blob?X-Amz-Signature=abc`, redirectStatus: 307 },
     });
     cleanups.push(() => registry.stop());
-    const credentials = new FakeCredentialSource({
-      [registry.host]: { username: 'user', password: PASSWORD },
-    });
-    const dispatcher = new Agent();
-    cleanups.push(() => dispatcher.close());
-    const config = proxySchema.parse({
-      listen: '127.0.0.1:0',
-      metricsListen: '',
-      redirects: mode,
-      upstreams: [{ alias: 'r', registry: registry.host, insecure: true }],
-    });
-    if (config === undefined) throw new Error('unreachable');
-    const logs = captureLogs();
-    const proxy = await startProxy({ config, credentials, dispatcher, logger: logs.logger });
-    cleanups.push(() => proxy.close(0));
+    const proxy = await proxyFor(registry.host, { insecure: true }, { redirects: mode });
     return { storage, registry, proxy, storageUrl };
   }
   const digest = `sha256:${'b'.repeat(64)}`;
@@ -70,22 +66,7 @@ describe('proxy: redirects', () => {
       respond: { redirect: `${plain.url}/bucket/blob`, redirectStatus: 307 },
     });
     cleanups.push(() => registry.stop());
-    const dispatcher = new Agent({ connect: { ca: registry.caPem } });
-    cleanups.push(() => dispatcher.close());
-    const config = proxySchema.parse({
-      listen: '127.0.0.1:0',
-      metricsListen: '',
-      upstreams: [{ alias: 'r', registry: registry.host }],
-    });
-    if (config === undefined) throw new Error('unreachable');
-    const logs = captureLogs();
-    const proxy = await startProxy({
-      config,
-      credentials: new FakeCredentialSource({}),
-      dispatcher,
-      logger: logs.logger,
-    });
-    cleanups.push(() => proxy.close(0));
+    const proxy = await proxyFor(registry.host, { insecure: false, caPem: registry.caPem });
     const res = await rawRequest(proxy.url, `/v2/r/team/app/blobs/${digest}`);
     expect(res.status).toBe(502);
     expect(JSON.parse(res.body.toString()).errors[0].message).toContain('non-https');
@@ -97,23 +78,7 @@ describe('proxy: redirects', () => {
       respond: (req) => ({ redirect: `${req.path}?hop=${req.url.length}`, redirectStatus: 302 }),
     });
     cleanups.push(() => loop.stop());
-    const dispatcher = new Agent();
-    cleanups.push(() => dispatcher.close());
-    const config = proxySchema.parse({
-      listen: '127.0.0.1:0',
-      metricsListen: '',
-      maxRedirects: 3,
-      upstreams: [{ alias: 'r', registry: loop.host, insecure: true }],
-    });
-    if (config === undefined) throw new Error('unreachable');
-    const logs = captureLogs();
-    const proxy = await startProxy({
-      config,
-      credentials: new FakeCredentialSource({}),
-      dispatcher,
-      logger: logs.logger,
-    });
-    cleanups.push(() => proxy.close(0));
+    const proxy = await proxyFor(loop.host, { insecure: true }, { maxRedirects: 3 });
     const res = await rawRequest(proxy.url, `/v2/r/team/app/blobs/${digest}`);
     expect(res.status).toBe(502);
     expect(loop.requests).toHaveLength(4);

@@ -41,7 +41,6 @@ export async function startE2eProxy(options: {
     upstreams: [{ alias: options.alias ?? 'up', registry: options.host, insecure: options.insecure }],
     ...options.extraConfig,
   });
-  if (config === undefined) throw new Error('unreachable');
   const proxy = await startProxy({
     config,
     credentials,

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { proxySchema } from '../../config/proxy-schema.ts';
 import { startProxy } from '../../proxy/proxy-server.ts';
 import type { CliEnvironment } from '../cli-environment.ts';
 
@@ -19,9 +18,8 @@ export function registerProxyCommand(program: Command, env: CliEnvironment): voi
       const globals = command.optsWithGlobals<{ config?: string; logLevel?: string }>();
       const runtime = await env.loadRuntime({ configPath: globals.config, logLevel: globals.logLevel });
       try {
-        // An absent `proxy:` section still serves mirror mode for every configured registry.
-        const config = runtime.config.proxy ?? proxySchema.parse({});
-        if (config === undefined) throw new Error('unreachable: proxy defaults');
+        // An absent `proxy:` section parses to the defaults: mirror mode for every configured registry.
+        const config = runtime.config.proxy;
         const proxy = await startProxy({
           config,
           credentials: runtime.credentials,
