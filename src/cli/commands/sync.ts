@@ -54,7 +54,7 @@ async function runSync(flags: SyncFlags, env: CliEnvironment): Promise<void> {
   const logger = runtime.logger.child({ mode: 'sync' });
   try {
     // Config problems first (exit 2), before any cluster or cloud call.
-    compileTargets(runtime.config.secrets, runtime.credentials.registries, (host) =>
+    const targets = compileTargets(runtime.config.secrets, runtime.credentials.registries, (host) =>
       runtime.credentials.match(host),
     );
     let kubeConfig: KubeConfig | undefined;
@@ -65,7 +65,7 @@ async function runSync(flags: SyncFlags, env: CliEnvironment): Promise<void> {
       logger.warn(`no cluster configured (${errorMessage(error)}); rendering offline`);
     }
     if (flags.dryRun) {
-      await dryRun(flags, env, runtime, kubeConfig);
+      await dryRun(flags, env, runtime, kubeConfig, targets);
       return;
     }
     if (!kubeConfig) return;
@@ -92,14 +92,14 @@ async function runSync(flags: SyncFlags, env: CliEnvironment): Promise<void> {
           env.setExitCode(1);
         }
       }
-      const targets =
+      const selected =
         flags.namespace.length === 0
           ? engine.targets
           : engine.targets.map((t) => restrict(t, flags.namespace));
       const report = await runFullSync({
         client: engine.client,
         reconciler: engine.reconciler,
-        targets,
+        targets: selected,
         logger,
         concurrency: runtime.config.sync.concurrency,
         signal: env.shutdownSignal,
@@ -150,11 +150,9 @@ async function dryRun(
   env: CliEnvironment,
   runtime: Awaited<ReturnType<CliEnvironment['loadRuntime']>>,
   kubeConfig: KubeConfig | undefined,
+  targets: CompiledTarget[],
 ): Promise<void> {
   const logger = runtime.logger.child({ mode: 'sync', dryRun: true });
-  const targets = compileTargets(runtime.config.secrets, runtime.credentials.registries, (host) =>
-    runtime.credentials.match(host),
-  );
   const credentials = new CredentialSet({
     source: runtime.credentials,
     clock: runtime.clock,
