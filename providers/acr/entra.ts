@@ -16,8 +16,6 @@ import { entraError } from './entra-errors.ts';
 export interface EntraIdentity {
   /** `workload identity (client id …)`, `managed identity (system-assigned)`, … */
   readonly label: string;
-  /** Stable key part for `cacheKey`: kind, client/resource id, tenant. */
-  readonly key: string;
 }
 
 export interface EntraToken {
@@ -112,7 +110,7 @@ function resolveIdentity(options: EntraSourceOptions): ResolvedIdentity {
         'workload identity needs identity.tokenFile or AZURE_FEDERATED_TOKEN_FILE',
       );
       return rebuildable(
-        { label: `workload identity (client id ${clientId})`, key: `workload:${clientId}@${tenantId}` },
+        { label: `workload identity (client id ${clientId})` },
         () =>
           new WorkloadIdentityCredential({
             ...common,
@@ -123,7 +121,6 @@ function resolveIdentity(options: EntraSourceOptions): ResolvedIdentity {
       );
     }
     case 'managed': {
-      const id = identity.clientId ?? identity.resourceId;
       const label =
         identity.clientId !== undefined
           ? `managed identity (client id ${identity.clientId})`
@@ -136,7 +133,7 @@ function resolveIdentity(options: EntraSourceOptions): ResolvedIdentity {
           : identity.resourceId !== undefined
             ? new ManagedIdentityCredential({ ...options.clientOptions, resourceId: identity.resourceId })
             : new ManagedIdentityCredential({ ...options.clientOptions });
-      return rebuildable({ label, key: `managed:${id ?? 'system'}` }, build);
+      return rebuildable({ label }, build);
     }
     case 'client-secret': {
       const tenantId = tenantFor('a client secret identity');
@@ -160,7 +157,7 @@ function resolveIdentity(options: EntraSourceOptions): ResolvedIdentity {
       };
       let current: { secret: string; credential: TokenCredential } | undefined;
       return {
-        identity: { label, key: `secret:${identity.clientId}@${tenantId}` },
+        identity: { label },
         async credential() {
           const secret = await readSecret();
           options.registerSecret(secret);
@@ -190,10 +187,7 @@ function resolveIdentity(options: EntraSourceOptions): ResolvedIdentity {
             );
       if (certificatePassword !== undefined) options.registerSecret(certificatePassword);
       return rebuildable(
-        {
-          label: `client certificate (client id ${identity.clientId})`,
-          key: `certificate:${identity.clientId}@${tenantId}`,
-        },
+        { label: `client certificate (client id ${identity.clientId})` },
         () =>
           new ClientCertificateCredential(
             tenantId,

@@ -40,10 +40,13 @@ export class AcrProvider implements RegistryProvider {
   /** One token source per authority host (an entry may serve registries of several clouds). */
   readonly #sources = new Map<string, EntraTokenSource>();
   readonly #targets = new Map<string, ExchangeTarget>();
+  /** The identity part of every cache key: config and environment do not change after start. */
+  readonly #identityKey: string;
 
   constructor(config: AcrConfig, context: ProviderContext, options: AcrProviderOptions = {}) {
     this.#config = config;
     this.#context = context;
+    this.#identityKey = identityKey(config, context.env);
     this.#http = boundedHttp({
       dispatcher: context.dispatcher,
       clock: context.clock,
@@ -59,7 +62,7 @@ export class AcrProvider implements RegistryProvider {
 
   cacheKey(registryHost: string): string {
     const registry = normalizeHost(registryHost);
-    return `acr|${registry}|${this.#identityKey()}@${this.#authorityHost(registry)}`;
+    return `acr|${registry}|${this.#identityKey}@${this.#authorityHost(registry)}`;
   }
 
   getCredential(registryHost: string, options: GetCredentialOptions): Promise<Credential> {
@@ -188,23 +191,22 @@ export class AcrProvider implements RegistryProvider {
     const fromEnv = nonEmpty(this.#context.env.AZURE_AUTHORITY_HOST);
     return (fromEnv ?? AZURE_CLOUDS.public.authorityHost).replace(/\/+$/, '');
   }
+}
 
-  /** The identity part of the cache key, without building (or failing to build) a credential. */
-  #identityKey(): string {
-    const env = this.#context.env;
-    const identity = this.#config.identity.type === 'default' ? defaultIdentity(env) : this.#config.identity;
-    const tenant = this.#config.tenantId ?? nonEmpty(env.AZURE_TENANT_ID) ?? '';
-    switch (identity.type) {
-      case 'managed':
-        return `managed:${identity.clientId ?? identity.resourceId ?? 'system'}`;
-      case 'workload':
-        return `workload:${identity.clientId ?? nonEmpty(env.AZURE_CLIENT_ID) ?? ''}:${tenant}`;
-      case 'client-secret':
-      case 'client-certificate':
-        return `${identity.type}:${identity.clientId}:${tenant}`;
-      default:
-        return identity.type;
-    }
+/** The identity part of the cache key, without building (or failing to build) a credential. */
+function identityKey(config: AcrConfig, env: ProviderContext['env']): string {
+  const identity = config.identity.type === 'default' ? defaultIdentity(env) : config.identity;
+  const tenant = config.tenantId ?? nonEmpty(env.AZURE_TENANT_ID) ?? '';
+  switch (identity.type) {
+    case 'managed':
+      return `managed:${identity.clientId ?? identity.resourceId ?? 'system'}`;
+    case 'workload':
+      return `workload:${identity.clientId ?? nonEmpty(env.AZURE_CLIENT_ID) ?? ''}:${tenant}`;
+    case 'client-secret':
+    case 'client-certificate':
+      return `${identity.type}:${identity.clientId}:${tenant}`;
+    default:
+      return identity.type;
   }
 }
 
