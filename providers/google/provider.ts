@@ -39,6 +39,8 @@ export class GoogleProvider implements RegistryProvider {
   readonly #transporter: ReturnType<typeof createTransporter>;
   readonly #keySource: ServiceAccountKeySource | undefined;
   readonly #cacheKey: string;
+  /** How Application Default Credentials are found and used: from config and environment, fixed at start. */
+  readonly #adcSettings: AdcSettings;
   #identity: { stamp: string; identity: TokenIdentity } | undefined;
   readonly #flights = new SingleFlight<AccessToken & { identity: string }>();
   #lister: RepositoryLister | undefined;
@@ -60,6 +62,7 @@ export class GoogleProvider implements RegistryProvider {
             env: context.env,
             registerSecret: context.registerSecret,
           });
+    this.#adcSettings = this.#buildAdcSettings();
     this.#cacheKey = this.#keySource
       ? `google:key:${this.#keySource.description}:${config.keyUsername}`
       : `google:adc:${config.credentialsFile ?? (config.metadataServer ? 'metadata' : 'default')}:${config.impersonate ?? ''}:${config.scopes.join(' ')}`;
@@ -233,7 +236,7 @@ export class GoogleProvider implements RegistryProvider {
 
   /** The identity, rebuilt when its key or credentials file changed. */
   async #resolveIdentity(registry: string): Promise<TokenIdentity> {
-    const settings = this.#adcSettings();
+    const settings = this.#adcSettings;
     if (this.#keySource) {
       const key = await this.#keySource.read();
       const stamp = `key:${key.raw.length}:${key.privateKeyId ?? ''}:${key.clientEmail}`;
@@ -255,7 +258,7 @@ export class GoogleProvider implements RegistryProvider {
     return this.#identity.identity;
   }
 
-  #adcSettings(): AdcSettings {
+  #buildAdcSettings(): AdcSettings {
     const config = this.#config;
     const explicitScopes = !(config.scopes.length === 1 && config.scopes[0] === CLOUD_PLATFORM_SCOPE);
     return {
