@@ -247,7 +247,8 @@ function rebuildable(identity: EntraIdentity, build: () => TokenCredential): Res
   };
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
+/** The trimmed value, or undefined when unset or blank. */
+export function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 

@@ -6,7 +6,7 @@ import { type RetryOptions, type RetryPolicy, withRetries } from '../../src/core
 import { SingleFlight } from '../../src/core/single-flight.ts';
 import { AZURE_CLOUDS, cloudForHost, DEFAULT_ACR_SCOPE } from './clouds.ts';
 import type { AcrConfig } from './config.ts';
-import { createEntraTokenSource, defaultIdentity, type EntraTokenSource } from './entra.ts';
+import { createEntraTokenSource, defaultIdentity, type EntraTokenSource, nonEmpty } from './entra.ts';
 import { entraTransport } from './entra-transport.ts';
 import {
   defaultExchangeTarget,
@@ -218,10 +218,6 @@ function retryAfterMs(error: unknown): number | undefined {
 
 function normalizeHost(host: string): string {
   return host.trim().toLowerCase();
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
 /** The tenant of an Entra access token (`tid`), for the exchange's `tenant` field. Not a secret. */

@@ -213,6 +213,7 @@ export function memoizeCredentials(
   };
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
+/** The value as given, or undefined when unset or blank. */
+export function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }

@@ -6,7 +6,7 @@ import {
 import type { Clock } from '../../src/core/clock.ts';
 import type { EcrConfig } from './config.ts';
 import type { UndiciHttpHandler } from './http-handler.ts';
-import { type BaseIdentity, buildCredentialProvider, memoizeCredentials } from './identity.ts';
+import { type BaseIdentity, buildCredentialProvider, memoizeCredentials, nonEmpty } from './identity.ts';
 import type { EcrTarget } from './target.ts';
 import type { AuthorizationData } from './token.ts';
 
@@ -129,8 +129,4 @@ export function createSdkApi(options: SdkApiOptions): AuthorizationTokenApi {
       clients.clear();
     },
   };
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value;
 }
