@@ -62,47 +62,30 @@ class PatternProblem extends Error {}
  * @throws RegcredError(HostPatternInvalid) saying what is wrong.
  */
 export function parseHostPattern(pattern: string): HostPattern {
-  try {
-    return compile(pattern);
-  } catch (error) {
-    if (!(error instanceof PatternProblem)) throw error;
-    const shown = typeof pattern === 'string' && pattern.length > 200 ? `${pattern.slice(0, 200)}…` : pattern;
-    throw new RegcredError(
-      ErrorCode.HostPatternInvalid,
-      `invalid host pattern ${JSON.stringify(shown)}: ${error.message}`,
-      { retryable: false },
-    );
-  }
+  const entry = compileCached(pattern);
+  if (!(entry instanceof PatternProblem)) return entry;
+  const shown = typeof pattern === 'string' && pattern.length > 200 ? `${pattern.slice(0, 200)}…` : pattern;
+  throw new RegcredError(
+    ErrorCode.HostPatternInvalid,
+    `invalid host pattern ${JSON.stringify(shown)}: ${entry.message}`,
+    { retryable: false },
+  );
 }
-
-const compiled = new Map<string, HostPattern | null>();
 
 /**
  * The kubelet's matchImages test: same port, same number of host labels, each label matching its glob,
  * and the pattern path a string prefix of the image path. A malformed pattern matches nothing (like the
- * kubelet); use `parseHostPattern` to report it. Compiled patterns are cached.
+ * kubelet); use `parseHostPattern` to report it.
  */
 export function imagePatternMatches(pattern: string, image: string): boolean {
-  let entry = compiled.get(pattern);
-  if (entry === undefined) {
-    try {
-      entry = compile(pattern);
-    } catch {
-      entry = null;
-    }
-    if (compiled.size >= CACHE_LIMIT) compiled.clear();
-    compiled.set(pattern, entry);
-  }
-  return entry?.matches(image) ?? false;
+  const entry = compileCached(pattern);
+  return !(entry instanceof PatternProblem) && entry.matches(image);
 }
 
 /** True when the pattern is valid, has no glob characters and no path: a plain `host[:port]`. */
 export function isConcreteHost(pattern: string): boolean {
-  try {
-    return compile(pattern).concrete;
-  } catch {
-    return false;
-  }
+  const entry = compileCached(pattern);
+  return !(entry instanceof PatternProblem) && entry.concrete;
 }
 
 /**
@@ -119,11 +102,29 @@ export function comparePatternSpecificity(a: string | HostPattern, b: string | H
 
 function keyOf(pattern: string | HostPattern): string {
   if (typeof pattern !== 'string') return pattern.key;
-  try {
-    return compile(pattern).key;
-  } catch {
-    return pattern;
+  const entry = compileCached(pattern);
+  return entry instanceof PatternProblem ? pattern : entry.key;
+}
+
+const compiled = new Map<string, HostPattern | PatternProblem>();
+
+/**
+ * Every export compiles through this bounded cache: config loading, credential lookups and the kubelet
+ * plugin ask about the same few patterns again and again. A malformed pattern caches its problem.
+ */
+function compileCached(source: string): HostPattern | PatternProblem {
+  let entry = compiled.get(source);
+  if (entry === undefined) {
+    try {
+      entry = compile(source);
+    } catch (error) {
+      if (!(error instanceof PatternProblem)) throw error;
+      entry = error;
+    }
+    if (compiled.size >= CACHE_LIMIT) compiled.clear();
+    compiled.set(source, entry);
   }
+  return entry;
 }
 
 function compile(source: string): HostPattern {
