@@ -4,6 +4,7 @@ import type { SecretObject, ServiceAccountObject } from '../kube/types.ts';
 import type { CredentialSet } from './credential-set.ts';
 import { planSecret } from './desired-secret.ts';
 import { toNamespaceInfo } from './full-sync.ts';
+import { indexSecrets, indexServiceAccounts } from './object-index.ts';
 import { planServiceAccountAdd, wantsServiceAccount } from './service-account-plan.ts';
 import type { CompiledTarget } from './targets.ts';
 
@@ -41,14 +42,15 @@ export async function planAgainstCluster(
   const objects: (SecretObject | ServiceAccountObject)[] = [];
   const notes: string[] = [];
   const counts: Record<string, number> = {};
+  const namespaceInfos = namespaces.items.map(toNamespaceInfo);
+  const secretIndex = indexSecrets(secrets.items);
+  const saIndex = indexServiceAccounts(serviceAccounts.items);
   for (const target of targets) {
     const creds = credentials.forTarget(target.registries);
-    for (const ns of namespaces.items.map(toNamespaceInfo)) {
+    for (const ns of namespaceInfos) {
       if (ns.terminating || !target.namespaces.matches(ns)) continue;
       if (onlyNamespaces.length > 0 && !onlyNamespaces.includes(ns.name)) continue;
-      const existing = secrets.items.find(
-        (s) => s.metadata.namespace === ns.name && s.metadata.name === target.name,
-      );
+      const existing = secretIndex.get(`${ns.name}/${target.name}`);
       const plan = planSecret({
         target: target.config,
         namespace: ns.name,
@@ -64,12 +66,8 @@ export async function planAgainstCluster(
         notes.push(`${ns.name}/${target.name}: has type ${plan.type}, cannot adopt`);
       if (plan.action === 'foreign' || plan.action === 'type-mismatch' || plan.action === 'no-credentials')
         continue;
-      for (const sa of serviceAccounts.items) {
-        if (
-          sa.metadata.namespace !== ns.name ||
-          !wantsServiceAccount(target.serviceAccounts, sa.metadata.name)
-        )
-          continue;
+      for (const sa of saIndex.get(ns.name) ?? []) {
+        if (!wantsServiceAccount(target.serviceAccounts, sa.metadata.name)) continue;
         const patch = planServiceAccountAdd(sa, target.name);
         if (!patch) continue;
         objects.push({

@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import type { NamespaceObject, SecretObject, ServiceAccountObject } from '../kube/types.ts';
 import type { NamespaceInfo } from './namespace-selection.ts';
+import { indexSecrets, indexServiceAccounts } from './object-index.ts';
 import { isManagedBy, MANAGED_SELECTOR } from './ownership.ts';
 import type { Reconciler, SecretOutcome } from './reconciler.ts';
 import type { SyncMetrics } from './sync-metrics.ts';
@@ -62,19 +63,8 @@ export async function runFullSync(options: FullSyncOptions): Promise<SyncReport>
       ? client.listServiceAccounts(listOptions)
       : Promise.resolve({ items: [], resourceVersion: '' }),
   ]);
-  const secretIndex = new Map<string, SecretObject>();
-  for (const secret of secrets.items)
-    secretIndex.set(`${secret.metadata.namespace}/${secret.metadata.name}`, secret);
-  const saIndex = new Map<string, ServiceAccountObject[]>();
-  for (const sa of serviceAccounts.items) {
-    const ns = sa.metadata.namespace ?? '';
-    let list = saIndex.get(ns);
-    if (!list) {
-      list = [];
-      saIndex.set(ns, list);
-    }
-    list.push(sa);
-  }
+  const secretIndex = indexSecrets(secrets.items);
+  const saIndex = indexServiceAccounts(serviceAccounts.items);
 
   // Work is generated as the pool pulls it (no 10,000 closures up front) and each outcome is counted and
   // dropped: a pass keeps its failures, not a result object (or the written Secret) per namespace.
