@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import {
   ClientCertificateCredential,
@@ -8,6 +7,7 @@ import {
   type TokenCredentialOptions,
   WorkloadIdentityCredential,
 } from '@azure/identity';
+import { ChangedFile } from '../../src/core/changed-file.ts';
 import { ErrorCode, RegcredError } from '../../src/core/errors.ts';
 import type { AcrIdentityConfig } from './config.ts';
 import { entraError } from './entra-errors.ts';
@@ -138,22 +138,23 @@ function resolveIdentity(options: EntraSourceOptions): ResolvedIdentity {
     case 'client-secret': {
       const tenantId = tenantFor('a client secret identity');
       const label = `client secret (client id ${identity.clientId})`;
+      const path = absolute(identity.clientSecretFile ?? '', options.configDir);
+      const file =
+        identity.clientSecretEnv === undefined
+          ? new ChangedFile(
+              path,
+              (text) => required(text.trim(), `client secret file ${path} is empty`),
+              (error) =>
+                new RegcredError(ErrorCode.CredentialSource, `cannot read client secret file ${path}`, {
+                  cause: error,
+                  details: { file: path },
+                }),
+            )
+          : undefined;
       const readSecret = async (): Promise<string> => {
-        if (identity.clientSecretEnv !== undefined) {
-          const name = identity.clientSecretEnv;
-          return required(env[name], `environment variable ${name} (client secret) is not set or empty`);
-        }
-        const file = absolute(identity.clientSecretFile ?? '', options.configDir);
-        let text: string;
-        try {
-          text = await readFile(file, 'utf8');
-        } catch (error) {
-          throw new RegcredError(ErrorCode.CredentialSource, `cannot read client secret file ${file}`, {
-            cause: error,
-            details: { file },
-          });
-        }
-        return required(text.trim(), `client secret file ${file} is empty`);
+        if (file !== undefined) return file.read();
+        const name = identity.clientSecretEnv ?? '';
+        return required(env[name], `environment variable ${name} (client secret) is not set or empty`);
       };
       let current: { secret: string; credential: TokenCredential } | undefined;
       return {

@@ -1,5 +1,5 @@
 import { createPrivateKey } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { ChangedFile } from '../../src/core/changed-file.ts';
 import { ErrorCode, RegcredError } from '../../src/core/errors.ts';
 import type { JsonKeyUsername } from './config.ts';
 
@@ -78,7 +78,8 @@ export interface KeySourceOptions {
  */
 export class ServiceAccountKeySource {
   readonly #options: KeySourceOptions;
-  #cached: { stamp: string; key: ServiceAccountKey } | undefined;
+  readonly #file: ChangedFile<ServiceAccountKey> | undefined;
+  #fromEnvCache: { readonly value: string; readonly key: ServiceAccountKey } | undefined;
 
   constructor(options: KeySourceOptions) {
     if ((options.path === undefined) === (options.envName === undefined)) {
@@ -88,6 +89,29 @@ export class ServiceAccountKeySource {
       );
     }
     this.#options = options;
+    this.#file =
+      options.path === undefined
+        ? undefined
+        : new ChangedFile(
+            options.path,
+            (text) => {
+              if (text.trim() === '') {
+                throw new RegcredError(ErrorCode.CredentialSource, `${this.description} is empty`, {
+                  retryable: false,
+                });
+              }
+              options.registerSecret(text);
+              const key = parseServiceAccountKey(text, this.description);
+              this.#register(key);
+              return key;
+            },
+            (error) =>
+              new RegcredError(
+                ErrorCode.CredentialSource,
+                `${this.description} cannot be read (${errno(error)})`,
+                { retryable: false },
+              ),
+          );
   }
 
   /** `key file /x/y.json` or `environment variable GCP_KEY`. */
@@ -99,44 +123,8 @@ export class ServiceAccountKeySource {
 
   /** Throws ERR_CREDENTIAL_SOURCE when the file or variable is missing, empty or not a key. */
   async read(): Promise<ServiceAccountKey> {
-    const { path, envName } = this.#options;
-    if (path === undefined) return this.#fromEnv(envName ?? '');
-    let stamp: string;
-    try {
-      const info = await stat(path);
-      stamp = `${info.ino}:${info.size}:${info.mtimeMs}`;
-    } catch (error) {
-      throw new RegcredError(
-        ErrorCode.CredentialSource,
-        `${this.description} cannot be read (${errno(error)})`,
-        {
-          retryable: false,
-        },
-      );
-    }
-    if (this.#cached?.stamp === stamp) return this.#cached.key;
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      throw new RegcredError(
-        ErrorCode.CredentialSource,
-        `${this.description} cannot be read (${errno(error)})`,
-        {
-          retryable: false,
-        },
-      );
-    }
-    if (text.trim() === '') {
-      throw new RegcredError(ErrorCode.CredentialSource, `${this.description} is empty`, {
-        retryable: false,
-      });
-    }
-    this.#options.registerSecret(text);
-    const key = parseServiceAccountKey(text, this.description);
-    this.#register(key);
-    this.#cached = { stamp, key };
-    return key;
+    if (this.#file === undefined) return this.#fromEnv(this.#options.envName ?? '');
+    return this.#file.read();
   }
 
   #fromEnv(name: string): ServiceAccountKey {
@@ -146,7 +134,7 @@ export class ServiceAccountKeySource {
         retryable: false,
       });
     }
-    if (this.#cached?.stamp === value) return this.#cached.key;
+    if (this.#fromEnvCache?.value === value) return this.#fromEnvCache.key;
     this.#options.registerSecret(value);
     // A key is JSON; a variable filled from a Kubernetes secret or CI often holds its base64.
     const text = value.trimStart().startsWith('{')
@@ -155,7 +143,7 @@ export class ServiceAccountKeySource {
     this.#options.registerSecret(text);
     const key = parseServiceAccountKey(text, this.description);
     this.#register(key);
-    this.#cached = { stamp: value, key };
+    this.#fromEnvCache = { value, key };
     return key;
   }
 

@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
+import { fileStamp } from '../../src/core/changed-file.ts';
 import type { Credential } from '../../src/core/credential.ts';
 import { ErrorCode, RegcredError } from '../../src/core/errors.ts';
 import type { GetCredentialOptions, ProviderContext, RegistryProvider } from '../../src/core/provider.ts';
@@ -246,7 +246,7 @@ export class GoogleProvider implements RegistryProvider {
     const source = await findAdcSource(settings);
     const stamp =
       source.kind === 'file'
-        ? `file:${source.path}:${await fileStamp(source.path)}`
+        ? `file:${source.path}:${await fileStamp(source.path).catch(() => 'missing')}`
         : `metadata:${source.host}:${source.serviceAccount}`;
     if (this.#identity?.stamp !== stamp) {
       this.#identity = { stamp, identity: await buildIdentity(source, settings) };
@@ -301,16 +301,6 @@ export class GoogleProvider implements RegistryProvider {
 
   #path(path: string): string {
     return isAbsolute(path) ? path : resolve(this.#context.configDir, path);
-  }
-}
-
-/** Changes when the file is replaced or rewritten, so a rotated credentials file is re-read. */
-async function fileStamp(path: string): Promise<string> {
-  try {
-    const info = await stat(path);
-    return `${info.ino}:${info.size}:${info.mtimeMs}`;
-  } catch {
-    return 'missing';
   }
 }
 

@@ -1,5 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { ChangedFile } from '../../src/core/changed-file.ts';
 import { ErrorCode, RegcredError } from '../../src/core/errors.ts';
 import type { StaticConfig } from './config.ts';
 
@@ -45,50 +45,32 @@ export function passwordSource(
  */
 class FilePasswordSource implements PasswordSource {
   readonly description: string;
-  readonly #path: string;
-  #stamp = '';
-  #value = '';
+  readonly #file: ChangedFile<string>;
 
   constructor(path: string) {
-    this.#path = path;
     this.description = `file:${path}`;
+    this.#file = new ChangedFile(
+      path,
+      (text) => {
+        const value = text.replace(/\r?\n$/, '');
+        if (value === '') {
+          throw new RegcredError(ErrorCode.CredentialSource, `password file ${path} is empty`, {
+            details: { file: path },
+          });
+        }
+        return value;
+      },
+      (error) =>
+        new RegcredError(
+          ErrorCode.CredentialSource,
+          `cannot read password file ${path}: ${describeFsError(error)}`,
+          { cause: error, details: { file: path } },
+        ),
+    );
   }
 
-  async read(): Promise<string> {
-    let stamp: string;
-    try {
-      const info = await stat(this.#path);
-      stamp = `${info.ino}:${info.size}:${info.mtimeMs}`;
-    } catch (error) {
-      throw new RegcredError(
-        ErrorCode.CredentialSource,
-        `cannot read password file ${this.#path}: ${describeFsError(error)}`,
-        {
-          cause: error,
-          details: { file: this.#path },
-        },
-      );
-    }
-    if (stamp === this.#stamp) return this.#value;
-    const text = await readFile(this.#path, 'utf8').catch((error: unknown) => {
-      throw new RegcredError(
-        ErrorCode.CredentialSource,
-        `cannot read password file ${this.#path}: ${describeFsError(error)}`,
-        {
-          cause: error,
-          details: { file: this.#path },
-        },
-      );
-    });
-    const value = text.replace(/\r?\n$/, '');
-    if (value === '') {
-      throw new RegcredError(ErrorCode.CredentialSource, `password file ${this.#path} is empty`, {
-        details: { file: this.#path },
-      });
-    }
-    this.#stamp = stamp;
-    this.#value = value;
-    return value;
+  read(): Promise<string> {
+    return this.#file.read();
   }
 }
 
