@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from './duration-schema.ts';
 
-
 // Owned by the secret-sync work (src/sync): the `secrets:` targets and the `sync:` settings.
 // src/config/schema.ts composes it into the top-level schema. Documented in docs/sync.md.
 
