@@ -7,7 +7,7 @@ import { ConfigError, type ConfigIssue, ErrorCode, errorMessage, isRegcredError 
 import { isConcreteHost, parseHostPattern } from '../core/image-pattern.ts';
 import type { ProviderFactory } from '../core/provider.ts';
 import { type ProviderRegistry, unknownProviderMessage } from '../core/provider-registry.ts';
-import type { RefreshPolicy } from '../core/refresh-policy.ts';
+import { DEFAULT_REFRESH_POLICY, type RefreshPolicy } from '../core/refresh-policy.ts';
 import { zodIssues } from '../core/validate.ts';
 import { loadExternalProvider, looksLikeExternalProvider, type ModuleImporter } from './external-provider.ts';
 import { COMMON_REGISTRY_KEYS, configSchema, type RegcredConfig } from './schema.ts';
@@ -143,7 +143,7 @@ export async function parseConfig(
       refresh: {
         fraction: entryConfig.refresh.fraction,
         marginMs: entryConfig.refresh.margin,
-        longLivedMaxAgeMs: 60_000,
+        longLivedMaxAgeMs: DEFAULT_REFRESH_POLICY.longLivedMaxAgeMs,
       },
       timeoutMs: entryConfig.timeout,
     });

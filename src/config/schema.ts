@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_REFRESH_POLICY } from '../core/refresh-policy.ts';
 import { durationSchema } from './duration-schema.ts';
 import { proxySchema } from './proxy-schema.ts';
 import { secretsSchema, syncSettingsSchema } from './secrets-schema.ts';
@@ -9,11 +10,11 @@ export const COMMON_REGISTRY_KEYS = ['provider', 'name', 'hosts', 'refresh', 'ti
 export const refreshSchema = z
   .strictObject({
     /** Refresh when this fraction of the credential's lifetime has passed. */
-    fraction: z.number().gt(0).lt(1).default(0.5),
+    fraction: z.number().gt(0).lt(1).default(DEFAULT_REFRESH_POLICY.fraction),
     /** And never later than this long before expiry (Go-style duration or seconds). */
-    margin: durationSchema.default(300_000),
+    margin: durationSchema.default(DEFAULT_REFRESH_POLICY.marginMs),
   })
-  .default({ fraction: 0.5, margin: 300_000 });
+  .prefault({});
 
 /** The common part of a registry entry; provider-specific keys pass through to the provider. */
 export const registryEntrySchema = z.looseObject({
